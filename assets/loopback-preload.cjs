@@ -1,0 +1,19 @@
+'use strict'
+// Preloaded (`node -r`) into processes of the embedded stack: every TCP server they open listens on
+// the loopback interface only, whatever host the program itself asks for. kinesis-local binds
+// 0.0.0.0 unconditionally; this keeps it off every other interface.
+const net = require('node:net')
+
+const HOST = process.env.CLICKOPS_BIND_HOST || '127.0.0.1'
+const listen = net.Server.prototype.listen
+
+net.Server.prototype.listen = function (...args) {
+  const first = args[0]
+  if (first !== null && typeof first === 'object' && !Array.isArray(first)) {
+    if (first.path === undefined) args[0] = {...first, host: HOST}
+  } else if (typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first))) {
+    if (typeof args[1] === 'string') args[1] = HOST
+    else args.splice(1, 0, HOST)
+  }
+  return listen.apply(this, args)
+}

@@ -1,0 +1,41 @@
+import {BaseCommand} from '../cli/base-command.js'
+import {keyValues, table} from '../cli/output.js'
+import type {StreamStatus} from '../lib/kinesis/status.js'
+
+export type StatusResult = StreamStatus & {target: string; region: string}
+
+export default class Status extends BaseCommand<typeof Status> {
+  static override summary = "Show the stream's summary: status, mode, shards, retention, encryption, monitoring, tags."
+  static override description = `Lists each open shard with its share of the hash-key space. Exits with code 3 when the stream does not exist.`
+  static override examples = [
+    '<%= config.bin %> status',
+    '<%= config.bin %> status --stream orders --json',
+    '<%= config.bin %> status --target aws --profile prod --region eu-west-1',
+  ]
+
+  async run(): Promise<StatusResult> {
+    const {clients, region, stream, target} = await this.connect()
+    const {getStreamStatus} = await import('../lib/kinesis/status.js')
+    const status = await getStreamStatus(await clients.kinesis(), stream, target.kind)
+    const result: StatusResult = {...status, region, target: target.kind}
+    if (!this.jsonEnabled()) this.log(render(result))
+    return result
+  }
+}
+
+function render(s: StatusResult): string {
+  const tags = Object.entries(s.tags).map(([k, v]) => `${k}=${v}`).join(', ')
+  const head = keyValues([
+    ['stream', s.streamName],
+    ['arn', s.streamArn],
+    ['status', s.status],
+    ['mode', s.mode === 'ON_DEMAND' ? 'on-demand' : 'provisioned'],
+    ['shards', `${s.openShardCount} open, ${s.closedShardCount} closed`],
+    ['retention', `${s.retentionHours} h`],
+    ['encryption', s.encryption === 'KMS' ? `KMS (${s.kmsKeyId ?? 'alias/aws/kinesis'})` : 'none'],
+    ['monitoring', s.enhancedMonitoring.length > 0 ? `enhanced: ${s.enhancedMonitoring.join(', ')}` : 'stream-level only'],
+    ['tags', tags || '(none)'],
+  ])
+  const rows = s.openShards.map((sh) => [sh.shardId, `${sh.hashSpacePercent.toFixed(2)}%`, sh.startingHashKey, sh.endingHashKey])
+  return `${head}\n\n${table(['open shard', 'hash space', 'starting hash key', 'ending hash key'], rows, {align: ['left', 'right', 'right', 'right']})}`
+}

@@ -1,0 +1,146 @@
+/**
+ * The client factory. Each AWS SDK client is imported and created only when a command asks for it,
+ * with adaptive retries, the AWS CLI's credential chain (or the embedded stack's fixed
+ * credentials), and an HTTP/1.1 keep-alive handler for plain-http endpoints (the Kinesis client's
+ * default HTTP/2 handler fails there with ERR_HTTP2_ERROR).
+ */
+import type {APIGatewayClient} from '@aws-sdk/client-api-gateway'
+import type {CloudWatchClient} from '@aws-sdk/client-cloudwatch'
+import type {IAMClient} from '@aws-sdk/client-iam'
+import type {KinesisClient} from '@aws-sdk/client-kinesis'
+import type {WAFV2Client} from '@aws-sdk/client-wafv2'
+
+import {ClickopsError, ExitCode} from '../errors.js'
+import {LOCAL_CREDENTIALS, type Service, type Target} from '../target.js'
+
+export interface ClientOptions {
+  /** Attempts per call, including the first (default 5). */
+  maxAttempts?: number
+  /** Sockets per host for the HTTP/1.1 handler (default 50). */
+  maxSockets?: number
+  /** Per-request timeout in ms (default 30 s). */
+  requestTimeout?: number
+}
+
+export interface Clients {
+  readonly target: Target
+  kinesis(): Promise<KinesisClient>
+  cloudwatch(): Promise<CloudWatchClient>
+  apiGateway(): Promise<APIGatewayClient>
+  iam(): Promise<IAMClient>
+  wafv2(): Promise<WAFV2Client>
+  /** The region actually in use (the SDK's resolution when no flag or env var named one). */
+  region(): Promise<string>
+  /** Closes the sockets of every client created so far. */
+  destroy(): void
+}
+
+/** Keeps the SDK's Node-version notice off the user's terminal; must run before a client is built. */
+export function silenceSdkNodeWarning(env: NodeJS.ProcessEnv = process.env): void {
+  env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
+}
+
+/** The configuration shared by every client; exported for tests. */
+export async function baseConfig(target: Target, service: Service, options: ClientOptions = {}) {
+  silenceSdkNodeWarning()
+  const endpoint = target.endpoints[service]
+  const config: Record<string, unknown> = {
+    maxAttempts: options.maxAttempts ?? 5,
+    retryMode: 'adaptive',
+  }
+  if (target.region !== undefined) config.region = target.region
+  if (endpoint !== undefined) config.endpoint = endpoint
+  if (target.kind === 'local') {
+    config.credentials = {...LOCAL_CREDENTIALS}
+  } else if (target.profile !== undefined) {
+    config.profile = target.profile
+  }
+  if (endpoint?.startsWith('http://')) {
+    const [{NodeHttpHandler}, http, https] = await Promise.all([
+      import('@smithy/node-http-handler'),
+      import('node:http'),
+      import('node:https'),
+    ])
+    const maxSockets = options.maxSockets ?? 50
+    config.requestHandler = new NodeHttpHandler({
+      httpAgent: new http.Agent({keepAlive: true, maxSockets}),
+      httpsAgent: new https.Agent({keepAlive: true, maxSockets}),
+      requestTimeout: options.requestTimeout ?? 30_000,
+      connectionTimeout: 5000,
+    })
+  }
+  return config
+}
+
+function requireEndpointOnLocal(target: Target, service: Service, what: string): void {
+  if (target.kind === 'local' && target.endpoints[service] === undefined) {
+    throw new ClickopsError(`${what} is not part of the embedded local stack.`, {
+      exitCode: ExitCode.USAGE,
+      hint: `Use --target aws, or point AWS_ENDPOINT_URL_${service.toUpperCase()} at an emulator.`,
+    })
+  }
+}
+
+export function createClients(target: Target, options: ClientOptions = {}): Clients {
+  const cache = new Map<Service, Promise<{destroy(): void; config: {region: () => Promise<string>}}>>()
+
+  function memo<T>(service: Service, make: () => Promise<T>): Promise<T> {
+    let p = cache.get(service)
+    if (p === undefined) {
+      p = make() as never
+      cache.set(service, p!)
+    }
+    return p as Promise<T>
+  }
+
+  const clients: Clients = {
+    target,
+    kinesis: () =>
+      memo('kinesis', async () => {
+        const [{KinesisClient}, config] = await Promise.all([import('@aws-sdk/client-kinesis'), baseConfig(target, 'kinesis', options)])
+        return new KinesisClient(config)
+      }),
+    cloudwatch: () =>
+      memo('cloudwatch', async () => {
+        requireEndpointOnLocal(target, 'cloudwatch', 'CloudWatch')
+        const [{CloudWatchClient}, config] = await Promise.all([import('@aws-sdk/client-cloudwatch'), baseConfig(target, 'cloudwatch', options)])
+        return new CloudWatchClient(config)
+      }),
+    apiGateway: () =>
+      memo('apigateway', async () => {
+        requireEndpointOnLocal(target, 'apigateway', 'API Gateway')
+        const [{APIGatewayClient}, config] = await Promise.all([import('@aws-sdk/client-api-gateway'), baseConfig(target, 'apigateway', options)])
+        return new APIGatewayClient(config)
+      }),
+    iam: () =>
+      memo('iam', async () => {
+        requireEndpointOnLocal(target, 'iam', 'IAM')
+        const [{IAMClient}, config] = await Promise.all([import('@aws-sdk/client-iam'), baseConfig(target, 'iam', options)])
+        return new IAMClient(config)
+      }),
+    wafv2: () =>
+      memo('wafv2', async () => {
+        requireEndpointOnLocal(target, 'wafv2', 'AWS WAF')
+        const [{WAFV2Client}, config] = await Promise.all([import('@aws-sdk/client-wafv2'), baseConfig(target, 'wafv2', options)])
+        return new WAFV2Client(config)
+      }),
+    async region() {
+      if (target.region !== undefined) return target.region
+      const kinesis = await clients.kinesis()
+      try {
+        return await kinesis.config.region()
+      } catch (error) {
+        throw new ClickopsError('No AWS region is set.', {
+          cause: error,
+          exitCode: ExitCode.AWS,
+          hint: 'Pass --region, set AWS_REGION, or set region in your ~/.aws/config profile.',
+        })
+      }
+    },
+    destroy() {
+      for (const p of cache.values()) p.then((c) => c.destroy(), () => {})
+      cache.clear()
+    },
+  }
+  return clients
+}

@@ -1,0 +1,148 @@
+/**
+ * Typed errors and exit codes: the one place where a failure gets its message, its hint and its
+ * exit code. `src/lib` throws these; commands turn them into one line on stderr and an exit code.
+ */
+
+/** Every exit code clickops uses. The README's table is generated from the same names. */
+export const ExitCode = {
+  OK: 0,
+  /** Unexpected failure (a bug or an AWS error without a better mapping). */
+  ERROR: 1,
+  /** Invalid flags or input, rejected before any AWS call. */
+  USAGE: 2,
+  /** The stream (or the API) does not exist. */
+  NOT_FOUND: 3,
+  /** The embedded local stack could not start (port in use, emulator crashed). */
+  LOCAL_STACK: 4,
+  /** AWS refused: missing credentials, access denied, an unknown region or endpoint unreachable. */
+  AWS: 5,
+  /** `send`: some events failed permanently (the summary says how many). */
+  PARTIAL_FAILURE: 6,
+  /** `scale`: UpdateShardCount steps were applied. */
+  SCALED: 10,
+  /** `scale --dry-run`: a change would be made. */
+  WOULD_SCALE: 11,
+  /** `scale`: a change is needed but blocked (cooldown, 24 h budget, quota, on-demand, change in progress). */
+  BLOCKED: 12,
+  /** Interrupted by Ctrl-C before the work could finish. */
+  INTERRUPTED: 130,
+} as const
+
+export type ExitCodeName = keyof typeof ExitCode
+export type ExitCodeValue = (typeof ExitCode)[ExitCodeName]
+
+export class ClickopsError extends Error {
+  readonly exitCode: ExitCodeValue
+  /** What to do next, one short sentence. */
+  readonly hint?: string
+
+  constructor(message: string, options: {cause?: unknown; exitCode?: ExitCodeValue; hint?: string} = {}) {
+    super(message, options.cause === undefined ? undefined : {cause: options.cause})
+    this.name = new.target.name
+    this.exitCode = options.exitCode ?? ExitCode.ERROR
+    this.hint = options.hint
+  }
+}
+
+/** Bad input: a flag value, a policy file, a time expression. Always raised before any AWS call. */
+export class UsageError extends ClickopsError {
+  constructor(message: string, hint?: string) {
+    super(message, {exitCode: ExitCode.USAGE, hint})
+  }
+}
+
+export class StreamNotFoundError extends ClickopsError {
+  readonly stream: string
+  constructor(stream: string, target: string, cause?: unknown) {
+    super(`Stream "${stream}" does not exist on target ${target}.`, {
+      cause,
+      exitCode: ExitCode.NOT_FOUND,
+      hint: `Create it with \`clickops provision --stream ${stream}\`, or pick another with --stream.`,
+    })
+    this.stream = stream
+  }
+}
+
+export class LocalStackError extends ClickopsError {
+  constructor(message: string, hint?: string, cause?: unknown) {
+    super(message, {cause, exitCode: ExitCode.LOCAL_STACK, hint})
+  }
+}
+
+export class PortInUseError extends LocalStackError {
+  readonly port: number
+  constructor(port: number, what: string, envVar: string) {
+    super(
+      `Port ${port} on 127.0.0.1 (${what}) is already in use by another program.`,
+      `Stop that program, or choose another port with ${envVar}=<port> (or the matching \`clickops local up\` flag).`,
+    )
+    this.port = port
+  }
+}
+
+export class AwsError extends ClickopsError {
+  constructor(message: string, hint?: string, cause?: unknown) {
+    super(message, {cause, exitCode: ExitCode.AWS, hint})
+  }
+}
+
+/** The shape the SDK's service exceptions share. */
+interface SdkLikeError {
+  name?: string
+  message?: string
+  code?: string
+  $metadata?: {httpStatusCode?: number}
+}
+
+const CREDENTIAL_ERRORS = new Set([
+  'CredentialsProviderError',
+  'ExpiredTokenException',
+  'ExpiredToken',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'TokenRefreshRequired',
+])
+
+/**
+ * Turns anything thrown into a ClickopsError with a one-sentence message. Known SDK and network
+ * failures get a specific message and hint; everything else keeps its message and exit code 1.
+ */
+export function toClickopsError(error: unknown, context: {target?: string} = {}): ClickopsError {
+  if (error instanceof ClickopsError) return error
+  const e = (error ?? {}) as SdkLikeError
+  const name = e.name ?? ''
+  const message = firstSentence(e.message ?? String(error))
+  if (CREDENTIAL_ERRORS.has(name)) {
+    return new AwsError(
+      `AWS credentials were rejected or not found (${name}): ${message}`,
+      'Check `aws sts get-caller-identity` with the same --profile/AWS_PROFILE, or log in again (`aws sso login`).',
+      error,
+    )
+  }
+  if (name === 'AccessDeniedException' || name === 'AccessDenied') {
+    return new AwsError(
+      `AWS denied the request: ${message}`,
+      'Grant the permissions listed in iam/clickops-operator-policy.json to this identity.',
+      error,
+    )
+  }
+  const code = e.code ?? ''
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || name === 'TimeoutError') {
+    const local = context.target === 'local'
+    return new AwsError(
+      `Cannot reach the ${local ? 'local Kinesis endpoint' : 'AWS endpoint'}: ${message}`,
+      local
+        ? 'Start the embedded stack with `clickops local up` and check `clickops local status`.'
+        : 'Check --region, --endpoint-url and your network connection.',
+      error,
+    )
+  }
+  return new ClickopsError(message || name || 'Unknown error', {cause: error})
+}
+
+function firstSentence(text: string): string {
+  const line = text.split('\n').find((l) => l.trim() !== '') ?? text
+  return line.trim()
+}

@@ -1,0 +1,90 @@
+/** The stream's summary as `clickops status` shows it. */
+import {
+  DescribeStreamSummaryCommand,
+  ListTagsForStreamCommand,
+  type KinesisClient,
+  type Tag,
+} from '@aws-sdk/client-kinesis'
+
+import {StreamNotFoundError} from '../errors.js'
+import {rangeOf, rangeShare} from './hashkey.js'
+import {byHashRange, isOpen, listShards} from './shards.js'
+
+export interface ShardSummary {
+  shardId: string
+  startingHashKey: string
+  endingHashKey: string
+  /** Share of the hash-key space, in percent. */
+  hashSpacePercent: number
+  parentShardId?: string
+}
+
+export interface StreamStatus {
+  streamName: string
+  streamArn: string
+  status: string
+  mode: 'PROVISIONED' | 'ON_DEMAND'
+  openShardCount: number
+  closedShardCount: number
+  retentionHours: number
+  encryption: 'KMS' | 'NONE'
+  kmsKeyId?: string
+  /** Shard-level metrics enabled with EnableEnhancedMonitoring. */
+  enhancedMonitoring: string[]
+  tags: Record<string, string>
+  createdAt?: string
+  openShards: ShardSummary[]
+}
+
+export function isNotFound(error: unknown): boolean {
+  return (error as {name?: string})?.name === 'ResourceNotFoundException'
+}
+
+export async function getStreamStatus(kinesis: KinesisClient, streamName: string, targetName = 'this target'): Promise<StreamStatus> {
+  let summary
+  try {
+    summary = (await kinesis.send(new DescribeStreamSummaryCommand({StreamName: streamName}))).StreamDescriptionSummary
+  } catch (error) {
+    if (isNotFound(error)) throw new StreamNotFoundError(streamName, targetName, error)
+    throw error
+  }
+  if (summary === undefined) throw new StreamNotFoundError(streamName, targetName)
+  const [shards, tags] = await Promise.all([listShards(kinesis, streamName), listTags(kinesis, streamName)])
+  const open = byHashRange(shards.filter((s) => isOpen(s)))
+  return {
+    streamName,
+    streamArn: summary.StreamARN ?? '',
+    status: summary.StreamStatus ?? 'UNKNOWN',
+    mode: summary.StreamModeDetails?.StreamMode === 'ON_DEMAND' ? 'ON_DEMAND' : 'PROVISIONED',
+    openShardCount: open.length,
+    closedShardCount: shards.length - open.length,
+    retentionHours: summary.RetentionPeriodHours ?? 24,
+    encryption: summary.EncryptionType === 'KMS' ? 'KMS' : 'NONE',
+    kmsKeyId: summary.KeyId,
+    enhancedMonitoring: (summary.EnhancedMonitoring ?? []).flatMap((m) => m.ShardLevelMetrics ?? []).sort(),
+    tags: Object.fromEntries(tags.map((t) => [t.Key!, t.Value ?? ''])),
+    createdAt: summary.StreamCreationTimestamp?.toISOString(),
+    openShards: open.map((s) => {
+      const range = rangeOf(s)
+      return {
+        shardId: s.ShardId!,
+        startingHashKey: range.start.toString(),
+        endingHashKey: range.end.toString(),
+        hashSpacePercent: Math.round(rangeShare(range) * 100 * 1000) / 1000,
+        parentShardId: s.ParentShardId,
+      }
+    }),
+  }
+}
+
+/** All tags of a stream (ListTagsForStream pages with ExclusiveStartTagKey). */
+export async function listTags(kinesis: KinesisClient, streamName: string): Promise<Tag[]> {
+  const tags: Tag[] = []
+  let exclusiveStartTagKey: string | undefined
+  for (;;) {
+    const page = await kinesis.send(new ListTagsForStreamCommand({StreamName: streamName, ExclusiveStartTagKey: exclusiveStartTagKey}))
+    tags.push(...(page.Tags ?? []))
+    if (!page.HasMoreTags || !page.Tags?.length) return tags
+    exclusiveStartTagKey = page.Tags.at(-1)!.Key
+  }
+}

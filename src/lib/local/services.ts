@@ -1,0 +1,103 @@
+/**
+ * The processes of the embedded stack. Each service says how to start it, which ports it takes and
+ * how to tell it is healthy. The stack (stack.ts) starts them in order and stops them in reverse.
+ */
+import {readFile, stat} from 'node:fs/promises'
+import {createRequire} from 'node:module'
+import {dirname, join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import type {LocalConfig, LocalPortName} from './config.js'
+import {sleep} from './process.js'
+
+export interface LaunchSpec {
+  /** Arguments after the node executable. */
+  args: string[]
+  env: Record<string, string>
+}
+
+export interface ServiceSpec {
+  name: string
+  description: string
+  /** The ports it listens on (all on 127.0.0.1). */
+  ports: LocalPortName[]
+  launch(config: LocalConfig): LaunchSpec
+  /** GET this URL; 200 means healthy. */
+  healthUrl(config: LocalConfig): string
+  /** The endpoint users and other commands talk to. */
+  endpoint(config: LocalConfig): string
+  /** Called before the service is stopped, to make sure nothing it holds is lost. */
+  beforeStop?(config: LocalConfig): Promise<void>
+}
+
+const require = createRequire(import.meta.url)
+
+/** The preload that forces every listening socket onto loopback (`node -r`). */
+export const LOOPBACK_PRELOAD = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'assets', 'loopback-preload.cjs')
+
+export function kinesisLocalMain(): string {
+  return require.resolve('kinesis-local/main.js')
+}
+
+export function kinesisLocalVersion(): string {
+  return (require('kinesis-local/package.json') as {version: string}).version
+}
+
+/** How often kinesis-local writes its data to disk. */
+export const PERSIST_INTERVAL = '1s'
+
+export const kinesisService: ServiceSpec = {
+  name: 'kinesis',
+  description: `kinesis-local ${kinesisLocalVersion()} (Kinesis Data Streams emulator)`,
+  ports: ['kinesis', 'kinesisTls'],
+  launch(config) {
+    const main = kinesisLocalMain()
+    return {
+      args: ['-r', LOOPBACK_PRELOAD, main],
+      env: {
+        KINESIS_MOCK_PLAIN_PORT: String(config.ports.kinesis),
+        KINESIS_MOCK_TLS_PORT: String(config.ports.kinesisTls),
+        KINESIS_MOCK_CERT_PATH: join(dirname(main), 'server.json'),
+        SHOULD_PERSIST_DATA: 'true',
+        LOAD_DATA_IF_EXISTS: 'true',
+        PERSIST_PATH: join(config.dataDir, 'kinesis'),
+        PERSIST_INTERVAL,
+        LOG_LEVEL: 'WARN',
+        ROOT_LOG_LEVEL: 'ERROR',
+      },
+    }
+  },
+  healthUrl: (config) => `http://127.0.0.1:${config.ports.kinesis}/healthcheck`,
+  endpoint: (config) => `http://127.0.0.1:${config.ports.kinesis}`,
+  beforeStop: (config) => awaitPersisted(join(config.dataDir, 'kinesis', 'kinesis-data.json')),
+}
+
+/**
+ * kinesis-local rewrites its data file every PERSIST_INTERVAL but does not flush on SIGTERM. Before
+ * stopping it, wait for one complete write that started after this call, so every record accepted
+ * before `local down` is on disk; the next write is then a whole interval away.
+ */
+export async function awaitPersisted(file: string, timeoutMs = 10_000): Promise<boolean> {
+  const since = Date.now()
+  const deadline = since + timeoutMs
+  let lastSize = -1
+  while (Date.now() < deadline) {
+    const info = await stat(file).catch(() => undefined)
+    if (info && info.mtimeMs > since) {
+      if (info.size === lastSize) {
+        try {
+          JSON.parse(await readFile(file, 'utf8'))
+          return true
+        } catch {
+          /* still being written */
+        }
+      }
+      lastSize = info.size
+    }
+    await sleep(50)
+  }
+  return false
+}
+
+/** The services of the stack, in start order. The local gateway joins here. */
+export const STACK_SERVICES: ServiceSpec[] = [kinesisService]

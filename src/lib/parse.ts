@@ -1,0 +1,63 @@
+/** Parsing of user input shared by commands: durations, points in time, names. Pure; throws UsageError. */
+import {UsageError} from './errors.js'
+
+const DURATION_UNITS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000}
+
+/** `30s`, `15m`, `2h`, `1d`, `500ms`, or combinations such as `1h30m` → milliseconds. */
+export function parseDuration(value: string, flag = 'duration'): number {
+  const text = value.trim()
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy
+  let total = 0
+  let matched = 0
+  let m: RegExpExecArray | null
+  while ((m = re.exec(text)) !== null) {
+    total += Number(m[1]) * DURATION_UNITS[m[2]]
+    matched = re.lastIndex
+  }
+  if (text === '' || matched !== text.length) {
+    throw new UsageError(`${flag} "${value}" is not a duration.`, 'Use a number with a unit, such as 30s, 15m, 2h or 1d.')
+  }
+  return Math.round(total)
+}
+
+/** Formats milliseconds compactly: 90_000 → `1m30s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`
+  let s = Math.round(ms / 1000)
+  const parts: string[] = []
+  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) {
+    if (s >= size) {
+      parts.push(`${Math.floor(s / size)}${unit}`)
+      s %= size
+    }
+  }
+  if (s > 0 || parts.length === 0) parts.push(`${s}s`)
+  return parts.join('')
+}
+
+/** An ISO-8601 time or a duration ago (`10m` = ten minutes before `now`). */
+export function parseTime(value: string, now: Date, flag = 'time'): Date {
+  if (/^\d+(?:\.\d+)?(ms|s|m|h|d)/.test(value.trim())) return new Date(now.getTime() - parseDuration(value, flag))
+  if (/^\d{4}-\d{2}-\d{2}/.test(value.trim())) {
+    const t = Date.parse(value)
+    if (!Number.isNaN(t)) return new Date(t)
+  }
+  throw new UsageError(`${flag} "${value}" is neither an ISO-8601 time nor a duration ago.`, 'Use e.g. 2026-01-31T12:00:00Z or 10m.')
+}
+
+/** Kinesis stream names: 1–128 characters of [a-zA-Z0-9_.-]. */
+export function validateStreamName(name: string): string {
+  if (!/^[a-zA-Z0-9_.-]{1,128}$/.test(name)) {
+    throw new UsageError(`"${name}" is not a valid stream name.`, 'Use 1 to 128 letters, digits, "_", "." or "-".')
+  }
+  return name
+}
+
+/** A positive integer within [min, max]. */
+export function parseIntInRange(value: string | number, flag: string, min: number, max: number): number {
+  const n = typeof value === 'number' ? value : Number(value)
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, not "${value}".`)
+  }
+  return n
+}

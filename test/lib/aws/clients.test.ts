@@ -1,0 +1,62 @@
+import {NodeHttpHandler} from '@smithy/node-http-handler'
+import {expect} from 'chai'
+
+import {baseConfig, createClients} from '../../../src/lib/aws/clients.js'
+import {LOCAL_CREDENTIALS, resolveTarget} from '../../../src/lib/target.js'
+
+describe('client factory', () => {
+  it('uses an HTTP/1.1 keep-alive handler for http:// endpoints and adaptive retries', async () => {
+    const target = resolveTarget({endpointUrl: 'http://127.0.0.1:4568', target: 'local'}, {})
+    const config = await baseConfig(target, 'kinesis')
+    expect(config.requestHandler).to.be.instanceOf(NodeHttpHandler)
+    expect(config).to.deep.include({endpoint: 'http://127.0.0.1:4568', maxAttempts: 5, region: 'us-east-1', retryMode: 'adaptive'})
+    expect(config.credentials).to.deep.equal(LOCAL_CREDENTIALS)
+  })
+
+  it('leaves the SDK default handler and credential chain for AWS, passing the profile', async () => {
+    const target = resolveTarget({profile: 'prod', region: 'eu-west-1', target: 'aws'}, {})
+    const config = await baseConfig(target, 'kinesis')
+    expect(config.requestHandler).to.equal(undefined)
+    expect(config.credentials).to.equal(undefined)
+    expect(config).to.deep.include({profile: 'prod', region: 'eu-west-1'})
+  })
+
+  it('creates each client once, only when asked, with the resolved endpoint', async () => {
+    const target = resolveTarget({target: 'aws'}, {AWS_ENDPOINT_URL_CLOUDWATCH: 'http://127.0.0.1:1', AWS_REGION: 'eu-central-1'})
+    const clients = createClients(target)
+    const a = await clients.cloudwatch()
+    const b = await clients.cloudwatch()
+    expect(a).to.equal(b)
+    const endpoint = await a.config.endpoint!()
+    expect(endpoint.hostname).to.equal('127.0.0.1')
+    expect(await clients.region()).to.equal('eu-central-1')
+    clients.destroy()
+  })
+
+  it('refuses AWS-only services on the embedded local target with a clear message', async () => {
+    const clients = createClients(resolveTarget({}, {}))
+    let error: Error | undefined
+    try {
+      await clients.iam()
+    } catch (e) {
+      error = e as Error
+    }
+    expect(error?.message).to.equal('IAM is not part of the embedded local stack.')
+  })
+
+  it('keeps the SDK Node-version warning away from the terminal', async () => {
+    const warnings: string[] = []
+    const onWarning = (w: Error) => warnings.push(w.message)
+    process.on('warning', onWarning)
+    try {
+      const clients = createClients(resolveTarget({region: 'us-east-1', target: 'aws'}, {}))
+      await clients.kinesis()
+      await new Promise((r) => setImmediate(r))
+      clients.destroy()
+    } finally {
+      process.off('warning', onWarning)
+    }
+    expect(warnings.filter((w) => w.includes('NodeVersionSupportWarning'))).to.deep.equal([])
+    expect(process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED).to.equal('true')
+  })
+})

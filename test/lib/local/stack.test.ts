@@ -1,0 +1,136 @@
+import {ListShardsCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordsCommand} from '@aws-sdk/client-kinesis'
+import {expect} from 'chai'
+import {readFileSync} from 'node:fs'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {createServer, type Server} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {PortInUseError} from '../../../src/lib/errors.js'
+import {resolveLocalConfig, type LocalConfig} from '../../../src/lib/local/config.js'
+import {freePort, isAlive} from '../../../src/lib/local/process.js'
+import {kinesisService} from '../../../src/lib/local/services.js'
+import {ensureLocalStack, localDown, localStatus, localUp} from '../../../src/lib/local/stack.js'
+import {createStream, startKinesisLocal, type KinesisLocal} from '../../helpers/kinesis-local.js'
+
+/** Listening TCP sockets on `port` from /proc/net/tcp{,6}: their local addresses in hex. */
+export function listeners(port: number): string[] {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0')
+  const found: string[] = []
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = ''
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch {
+      continue
+    }
+    for (const line of text.trim().split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/)
+      const [addr, p] = local.split(':')
+      if (p === hexPort && state === '0A') found.push(addr)
+    }
+  }
+  return found
+}
+
+describe('embedded local stack', () => {
+  let home: string
+  let config: LocalConfig
+
+  beforeEach(async () => {
+    home = await mkdtemp(join(tmpdir(), 'clickops-stack-'))
+    config = resolveLocalConfig({
+      CLICKOPS_GATEWAY_PORT: String(await freePort()),
+      CLICKOPS_HOME: home,
+      CLICKOPS_KINESIS_PORT: String(await freePort()),
+      CLICKOPS_KINESIS_TLS_PORT: String(await freePort()),
+    })
+  })
+
+  afterEach(async () => {
+    await localDown(config)
+    await rm(home, {force: true, recursive: true})
+  })
+
+  it('starts kinesis-local detached, listening on 127.0.0.1 only, and reports pid, ports and uptime', async () => {
+    const {started, status} = await localUp(config, {services: [kinesisService]})
+    expect(started).to.deep.equal(['kinesis'])
+    expect(status.state).to.equal('running')
+    const [service] = status.services
+    expect(isAlive(service.pid)).to.equal(true)
+    expect(service.ports).to.deep.equal({kinesis: config.ports.kinesis, kinesisTls: config.ports.kinesisTls})
+    expect(status.endpoints.kinesis).to.equal(`http://127.0.0.1:${config.ports.kinesis}`)
+    expect(status.uptimeSeconds).to.be.a('number')
+    for (const port of [config.ports.kinesis, config.ports.kinesisTls]) {
+      // 0100007F is 127.0.0.1 in /proc/net/tcp; anything else (00000000 = 0.0.0.0, or tcp6 ::) would be exposed.
+      expect(listeners(port)).to.deep.equal(['0100007F'])
+    }
+    // A second `up` is a no-op.
+    const again = await localUp(config, {services: [kinesisService]})
+    expect(again.started).to.deep.equal([])
+    expect(again.status.services[0].pid).to.equal(service.pid)
+  })
+
+  it('gives a clear error when a port is taken, and leaves nothing running', async () => {
+    const blocker: Server = createServer()
+    await new Promise<void>((resolve) => blocker.listen(config.ports.kinesis, '127.0.0.1', resolve))
+    try {
+      let error: unknown
+      try {
+        await localUp(config, {services: [kinesisService]})
+      } catch (e) {
+        error = e
+      }
+      expect(error).to.be.instanceOf(PortInUseError)
+      expect((error as Error).message).to.equal(`Port ${config.ports.kinesis} on 127.0.0.1 (kinesis-local, plain http) is already in use by another program.`)
+      expect((await localStatus(config)).state).to.equal('stopped')
+    } finally {
+      blocker.close()
+    }
+  })
+
+  it('stops on down and starts again on demand', async () => {
+    expect((await localDown(config)).stopped).to.deep.equal([])
+    const first = await ensureLocalStack(config, {services: [kinesisService]})
+    expect(first.started).to.equal(true)
+    const second = await ensureLocalStack(config, {services: [kinesisService]})
+    expect(second.started).to.equal(false)
+    const {pid} = (await localStatus(config)).services[0]
+    expect((await localDown(config)).stopped).to.deep.equal(['kinesis'])
+    expect(isAlive(pid)).to.equal(false)
+    expect((await localStatus(config)).state).to.equal('stopped')
+  })
+})
+
+describe('local stack persistence', () => {
+  let local: KinesisLocal
+
+  before(async () => {
+    local = await startKinesisLocal()
+  })
+
+  after(async () => {
+    await local.stop()
+  })
+
+  it('keeps every stream and record across down and up', async () => {
+    const client = local.client()
+    await createStream(client, 'persisted', 2)
+    const entries = Array.from({length: 50}, (_, i) => ({Data: Buffer.from(`record-${i}`), PartitionKey: String(i)}))
+    const put = await client.send(new PutRecordsCommand({Records: entries, StreamName: 'persisted'}))
+    expect(put.FailedRecordCount).to.equal(0)
+
+    await local.restart()
+
+    const after = local.client()
+    const {Shards = []} = await after.send(new ListShardsCommand({StreamName: 'persisted'}))
+    expect(Shards).to.have.length(2)
+    const seen: string[] = []
+    for (const shard of Shards) {
+      const it = await after.send(new GetShardIteratorCommand({ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON', StreamName: 'persisted'}))
+      const {Records = []} = await after.send(new GetRecordsCommand({ShardIterator: it.ShardIterator}))
+      for (const r of Records) seen.push(Buffer.from(r.Data!).toString())
+    }
+    expect(seen.sort()).to.deep.equal(entries.map((e) => e.Data.toString()).sort())
+  })
+})

@@ -27,7 +27,7 @@ export interface ServiceSpec {
   /** The endpoint users and other commands talk to. */
   endpoint(config: LocalConfig): string
   /** Called before the service is stopped, to make sure nothing it holds is lost. */
-  beforeStop?(config: LocalConfig): Promise<void>
+  beforeStop?(config: LocalConfig): Promise<unknown>
 }
 
 const require = createRequire(import.meta.url)

@@ -81,15 +81,16 @@ export async function localUp(config: LocalConfig, options: UpOptions = {}): Pro
   const now = options.now ?? (() => new Date())
   return withLock(config, async () => {
     const current = await localStatus(config, now)
-    if (current.state === 'running' && specs.every((s) => current.services.some((c) => c.name === s.name))) {
-      return {started: [], status: current}
-    }
-    // Anything half-running is stopped first, so the stack comes up whole on the configured ports.
-    for (const s of current.services) if (s.running) await terminate(s.pid)
+    const previous = await readState(config)
+    // Healthy services stay as they are; anything running but unhealthy is stopped and restarted.
+    const keep = current.services.filter((s) => s.healthy && specs.some((spec) => spec.name === s.name))
+    for (const s of current.services) if (s.running && !keep.includes(s)) await terminate(s.pid)
+    const missing = specs.filter((spec) => !keep.some((k) => k.name === spec.name))
+    if (missing.length === 0) return {started: [], status: current}
 
     await mkdir(config.logDir, {recursive: true})
     await mkdir(config.dataDir, {recursive: true})
-    for (const spec of specs) {
+    for (const spec of missing) {
       for (const port of spec.ports) {
         if (!(await isPortFree(config.ports[port]))) {
           throw new PortInUseError(config.ports[port], LOCAL_PORTS[port].what, LOCAL_PORTS[port].env)
@@ -97,19 +98,28 @@ export async function localUp(config: LocalConfig, options: UpOptions = {}): Pro
       }
     }
 
-    const state: StackState = {version: 1, startedAt: now().toISOString(), services: []}
+    const state: StackState = {
+      version: 1,
+      startedAt: keep.length > 0 && previous ? previous.startedAt : now().toISOString(),
+      services: keep.map(({healthy: _h, running: _r, ...rest}) => rest),
+    }
+    const startedHere: ServiceState[] = []
     try {
-      for (const spec of specs) {
+      for (const spec of missing) {
         options.onProgress?.(`starting ${spec.description} on ${spec.endpoint(config)}`)
-        state.services.push(await startService(config, spec, options.timeoutMs ?? 60_000, now))
+        const started = await startService(config, spec, options.timeoutMs ?? 60_000, now)
+        startedHere.push(started)
+        state.services.push(started)
         await writeFile(config.stateFile, JSON.stringify(state, null, 2) + '\n')
       }
     } catch (error) {
-      for (const s of state.services.reverse()) await terminate(s.pid)
-      await rm(config.stateFile, {force: true})
+      for (const s of startedHere.reverse()) await terminate(s.pid)
+      state.services = state.services.filter((s) => !startedHere.includes(s))
+      if (state.services.length > 0) await writeFile(config.stateFile, JSON.stringify(state, null, 2) + '\n')
+      else await rm(config.stateFile, {force: true})
       throw error
     }
-    return {started: specs.map((s) => s.name), status: await localStatus(config, now)}
+    return {started: missing.map((s) => s.name), status: await localStatus(config, now)}
   })
 }
 

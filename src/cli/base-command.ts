@@ -118,8 +118,9 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.logJson({error: {exitCode: mapped.exitCode, hint: mapped.hint, message: mapped.message, name: mapped.name}})
       return
     }
-    const message = mapped.hint ? `${mapped.message}\n${mapped.hint}` : mapped.message
-    throw new Errors.CLIError(message, {exit: mapped.exitCode})
+    // One sentence and what to do next, unwrapped (oclif's own formatter would wrap and indent it).
+    process.stderr.write(`Error: ${mapped.message}\n${mapped.hint ? `${mapped.hint}\n` : ''}`)
+    this.exit(mapped.exitCode)
   }
 
   protected override async finally(error: Error | undefined): Promise<unknown> {

@@ -1,6 +1,5 @@
 import {ListShardsCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordsCommand} from '@aws-sdk/client-kinesis'
 import {expect} from 'chai'
-import {readFileSync} from 'node:fs'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {createServer, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -12,26 +11,7 @@ import {freePort, isAlive} from '../../../src/lib/local/process.js'
 import {kinesisService} from '../../../src/lib/local/services.js'
 import {ensureLocalStack, localDown, localStatus, localUp} from '../../../src/lib/local/stack.js'
 import {createStream, startKinesisLocal, type KinesisLocal} from '../../helpers/kinesis-local.js'
-
-/** Listening TCP sockets on `port` from /proc/net/tcp{,6}: their local addresses in hex. */
-export function listeners(port: number): string[] {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0')
-  const found: string[] = []
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = ''
-    try {
-      text = readFileSync(file, 'utf8')
-    } catch {
-      continue
-    }
-    for (const line of text.trim().split('\n').slice(1)) {
-      const [, local, , state] = line.trim().split(/\s+/)
-      const [addr, p] = local.split(':')
-      if (p === hexPort && state === '0A') found.push(addr)
-    }
-  }
-  return found
-}
+import {listeners} from '../../helpers/net.js'
 
 describe('embedded local stack', () => {
   let home: string

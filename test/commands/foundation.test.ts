@@ -1,0 +1,184 @@
+/** End-to-end: the real binary (bin/run.js) for the foundation commands. */
+import {CreateStreamCommand} from '@aws-sdk/client-kinesis'
+import {expect} from 'chai'
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {createServer, type Server} from 'node:net'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {freePort} from '../../src/lib/local/process.js'
+import {runCli} from '../helpers/cli.js'
+import {waitActive} from '../helpers/kinesis-local.js'
+import {listeners} from '../helpers/net.js'
+
+const noStackTrace = (text: string) => expect(text).not.to.match(/^\s+at .+:\d+:\d+\)?$/m)
+
+describe('clickops CLI (end to end)', () => {
+  describe('without any stack', () => {
+    it('prints its version', async () => {
+      const r = await runCli(['--version'])
+      expect(r.code).to.equal(0)
+      const {version} = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'))
+      expect(r.stdout).to.match(new RegExp(`^clickops/${version.replaceAll('.', '\\.')} `))
+    })
+
+    it('shows help with the global flags and examples', async () => {
+      const r = await runCli(['status', '--help'])
+      expect(r.code).to.equal(0)
+      for (const text of ['--target=<option>', '--profile', '--region', '--endpoint-url', '--stream', '--json', 'EXAMPLES', 'CLICKOPS_TARGET']) {
+        expect(r.stdout).to.include(text)
+      }
+    })
+
+    it('loads neither ink nor any AWS client for --version and --help', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'clickops-trace-'))
+      try {
+        const tracer = fileURLToPath(new URL('../fixtures/trace-imports.mjs', import.meta.url))
+        for (const args of [['--version'], ['status', '--help'], ['--help']]) {
+          const file = join(dir, `${args.join('_')}.log`)
+          const r = await runCli(args, {env: {NODE_OPTIONS: `--import ${tracer}`, TRACE_IMPORTS_FILE: file}})
+          expect(r.code, r.stderr).to.equal(0)
+          const loaded = await readFile(file, 'utf8')
+          expect(loaded).to.include('@oclif/core') // the tracer works
+          expect(loaded).not.to.match(/node_modules\/(ink|react|@aws-sdk|@smithy)\//)
+          expect(loaded).not.to.match(/^cjs:(ink|react|@aws-sdk\/|@smithy\/)/m)
+        }
+      } finally {
+        await rm(dir, {force: true, recursive: true})
+      }
+    })
+
+    it('rejects an unknown --target in one sentence with a non-zero exit', async () => {
+      const r = await runCli(['status', '--target', 'azure'])
+      expect(r.code).to.equal(2)
+      expect(r.stderr).to.include('Expected --target=azure to be one of: local, aws')
+      noStackTrace(r.stderr)
+    })
+
+    it('rejects an unknown CLICKOPS_TARGET', async () => {
+      const r = await runCli(['status'], {env: {CLICKOPS_TARGET: 'gcp'}})
+      expect(r.code).to.not.equal(0)
+      expect(r.stderr).to.match(/gcp/)
+      noStackTrace(r.stderr)
+    })
+
+    it('rejects a malformed --endpoint-url before any call', async () => {
+      const r = await runCli(['status', '--endpoint-url', 'not a url'])
+      expect(r.code).to.equal(2)
+      expect(r.stderr).to.include('--endpoint-url "not a url" is not a valid URL.')
+      noStackTrace(r.stderr)
+    })
+
+    it('rejects an invalid stream name', async () => {
+      const r = await runCli(['status', '--stream', 'bad name!'])
+      expect(r.code).to.equal(2)
+      expect(r.stderr).to.include('"bad name!" is not a valid stream name.')
+    })
+
+    it('reports an unreachable endpoint clearly (exit 5)', async () => {
+      const port = await freePort()
+      const r = await runCli(['status', '--endpoint-url', `http://127.0.0.1:${port}`], {env: {}})
+      expect(r.code).to.equal(5)
+      expect(r.stderr).to.include('Cannot reach the local Kinesis endpoint')
+      noStackTrace(r.stderr)
+    })
+  })
+
+  describe('with the embedded stack', () => {
+    let home: string
+    let env: Record<string, string>
+
+    before(async () => {
+      home = await mkdtemp(join(tmpdir(), 'clickops-e2e-'))
+      env = {
+        CLICKOPS_GATEWAY_PORT: String(await freePort()),
+        CLICKOPS_HOME: home,
+        CLICKOPS_KINESIS_PORT: String(await freePort()),
+        CLICKOPS_KINESIS_TLS_PORT: String(await freePort()),
+      }
+    })
+
+    after(async () => {
+      await runCli(['local', 'down'], {env})
+      await rm(home, {force: true, recursive: true})
+    })
+
+    it('fails clearly when a port is taken (exit 4)', async () => {
+      const blocker: Server = createServer()
+      await new Promise<void>((resolve) => blocker.listen(Number(env.CLICKOPS_KINESIS_PORT), '127.0.0.1', resolve))
+      try {
+        const r = await runCli(['local', 'up'], {env})
+        expect(r.code).to.equal(4)
+        expect(r.stderr).to.include(`Port ${env.CLICKOPS_KINESIS_PORT} on 127.0.0.1 (kinesis-local, plain http) is already in use by another program.`)
+        expect(r.stderr).to.include('CLICKOPS_KINESIS_PORT')
+        noStackTrace(r.stderr)
+      } finally {
+        blocker.close()
+      }
+    })
+
+    it('status starts the stack when it is not running, says so, and reports a missing stream (exit 3)', async () => {
+      const r = await runCli(['status', '--stream', 'nope'], {env})
+      expect(r.stderr).to.include('Started the embedded local stack')
+      expect(r.stderr).to.include(`target: local (embedded stack, http://127.0.0.1:${env.CLICKOPS_KINESIS_PORT}, region us-east-1)`)
+      expect(r.stderr).to.include('Stream "nope" does not exist on target local.')
+      expect(r.stderr).to.include('clickops provision --stream nope')
+      expect(r.code).to.equal(3)
+      for (const port of [env.CLICKOPS_KINESIS_PORT, env.CLICKOPS_KINESIS_TLS_PORT]) {
+        expect(listeners(Number(port))).to.deep.equal(['0100007F'])
+      }
+    })
+
+    it('local status --json describes the running stack', async () => {
+      const r = await runCli(['local', 'status', '--json'], {env})
+      expect(r.code).to.equal(0)
+      const status = JSON.parse(r.stdout)
+      expect(status.state).to.equal('running')
+      expect(status.dataDir).to.equal(join(home, 'local', 'data'))
+      const kinesis = status.services.find((s: {name: string}) => s.name === 'kinesis')
+      expect(kinesis.ports).to.deep.equal({kinesis: Number(env.CLICKOPS_KINESIS_PORT), kinesisTls: Number(env.CLICKOPS_KINESIS_TLS_PORT)})
+      expect(kinesis.pid).to.be.a('number')
+      expect(status.uptimeSeconds).to.be.a('number')
+    })
+
+    it('status --json returns the typed summary of an existing stream, with nothing else on stdout or stderr', async () => {
+      const {KinesisClient} = await import('@aws-sdk/client-kinesis')
+      const {NodeHttpHandler} = await import('@smithy/node-http-handler')
+      const client = new KinesisClient({
+        credentials: {accessKeyId: 'x', secretAccessKey: 'y'},
+        endpoint: `http://127.0.0.1:${env.CLICKOPS_KINESIS_PORT}`,
+        region: 'us-east-1',
+        requestHandler: new NodeHttpHandler(),
+      })
+      await client.send(new CreateStreamCommand({ShardCount: 3, StreamName: 'clicks'}))
+      await waitActive(client, 'clicks')
+      client.destroy()
+
+      const r = await runCli(['status', '--stream', 'clicks', '--json'], {env})
+      expect(r.code, r.stderr).to.equal(0)
+      expect(r.stderr).to.equal('')
+      const s = JSON.parse(r.stdout)
+      expect(s).to.deep.include({closedShardCount: 0, encryption: 'NONE', mode: 'PROVISIONED', openShardCount: 3, retentionHours: 24, status: 'ACTIVE', streamName: 'clicks', target: 'local'})
+      expect(s.openShards.map((x: {hashSpacePercent: number}) => x.hashSpacePercent).reduce((a: number, b: number) => a + b)).to.be.closeTo(100, 0.01)
+
+      const human = await runCli(['status', '--stream', 'clicks'], {env})
+      expect(human.code).to.equal(0)
+      expect(human.stdout).to.match(/shards\s+3 open, 0 closed/)
+      expect(human.stdout).to.include('shardId-000000000002')
+    })
+
+    it('local down stops it and keeps the data; local up brings it back', async () => {
+      const down = await runCli(['local', 'down'], {env})
+      expect(down.code).to.equal(0)
+      expect(down.stdout).to.include('Data kept in')
+      const status = JSON.parse((await runCli(['local', 'status', '--json'], {env})).stdout)
+      expect(status.state).to.equal('stopped')
+      const up = await runCli(['local', 'up'], {env})
+      expect(up.code).to.equal(0)
+      expect(up.stdout).to.include(`http://127.0.0.1:${env.CLICKOPS_KINESIS_PORT}`)
+      const again = await runCli(['status', '--stream', 'clicks', '--json'], {env})
+      expect(JSON.parse(again.stdout).openShardCount).to.equal(3)
+    })
+  })
+})

@@ -40,7 +40,7 @@ describe('clickops CLI (end to end)', () => {
           const r = await runCli(args, {env: {NODE_OPTIONS: `--import ${tracer}`, TRACE_IMPORTS_FILE: file}})
           expect(r.code, r.stderr).to.equal(0)
           const loaded = await readFile(file, 'utf8')
-          expect(loaded).to.include('@oclif/core') // the tracer works
+          expect(loaded).to.include('bin/run.js') // the tracer works
           expect(loaded).not.to.match(/node_modules\/(ink|react|@aws-sdk|@smithy)\//)
           expect(loaded).not.to.match(/^cjs:(ink|react|@aws-sdk\/|@smithy\/)/m)
         }

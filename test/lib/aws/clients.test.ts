@@ -1,5 +1,8 @@
 import {NodeHttpHandler} from '@smithy/node-http-handler'
 import {expect} from 'chai'
+import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
 
 import {baseConfig, createClients} from '../../../src/lib/aws/clients.js'
 import {LOCAL_CREDENTIALS, resolveTarget} from '../../../src/lib/target.js'
@@ -31,6 +34,24 @@ describe('client factory', () => {
     expect(endpoint.hostname).to.equal('127.0.0.1')
     expect(await clients.region()).to.equal('eu-central-1')
     clients.destroy()
+  })
+
+  it('reads the region of a named profile from the AWS config file, like the AWS CLI', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'clickops-aws-'))
+    const saved = process.env.AWS_CONFIG_FILE
+    try {
+      await writeFile(join(dir, 'config'), '[default]\nregion = us-west-1\n\n[profile prod]\nregion = eu-north-1\n')
+      process.env.AWS_CONFIG_FILE = join(dir, 'config')
+      const prod = createClients(resolveTarget({profile: 'prod', target: 'aws'}, {}))
+      expect(await prod.region()).to.equal('eu-north-1')
+      prod.destroy()
+      const dflt = createClients(resolveTarget({target: 'aws'}, {}))
+      expect(await dflt.region()).to.equal('us-west-1')
+      dflt.destroy()
+    } finally {
+      process.env.AWS_CONFIG_FILE = saved
+      await rm(dir, {force: true, recursive: true})
+    }
   })
 
   it('refuses AWS-only services on the embedded local target with a clear message', async () => {

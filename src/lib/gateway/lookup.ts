@@ -1,0 +1,86 @@
+/** Finding the AWS resources of a stream's ingestion API again: by name, confirmed by tags. */
+import type {APIGatewayClient, ApiKey, RestApi, Stage, UsagePlan} from '@aws-sdk/client-api-gateway'
+
+import {ClickopsError} from '../errors.js'
+import {apiKeyName, apiName, MANAGED_TAG, STREAM_TAG_KEY, usagePlanName} from '../provision/naming.js'
+
+const isOurs = (tags: Record<string, string> | undefined, stream: string) =>
+  tags?.[MANAGED_TAG.key] === MANAGED_TAG.value && tags?.[STREAM_TAG_KEY] === stream
+
+/** Picks the one resource named for this stream; prefers the one tagged as ours; refuses to guess between several. */
+function pick<T extends {id?: string; name?: string; tags?: Record<string, string>}>(items: T[], name: string, stream: string, what: string): T | undefined {
+  const named = items.filter((i) => i.name === name)
+  if (named.length <= 1) return named[0]
+  const ours = named.filter((i) => isOurs(i.tags, stream))
+  if (ours.length === 1) return ours[0]
+  throw new ClickopsError(`There are ${named.length} ${what}s named "${name}" (${named.map((i) => i.id).join(', ')}); clickops cannot tell which is its own.`, {
+    hint: `Delete or rename the extra ones, or tag the right one ${MANAGED_TAG.key}=${MANAGED_TAG.value}, ${STREAM_TAG_KEY}=${stream}.`,
+  })
+}
+
+/** The REST API named `clickops-<stream>` (GetRestApis pages with `position`). */
+export async function findRestApi(apigw: APIGatewayClient, stream: string): Promise<RestApi | undefined> {
+  const {GetRestApisCommand} = await import('@aws-sdk/client-api-gateway')
+  const all: RestApi[] = []
+  let position: string | undefined
+  do {
+    const page = await apigw.send(new GetRestApisCommand({limit: 500, position}))
+    all.push(...(page.items ?? []))
+    position = page.position
+  } while (position)
+  return pick(all, apiName(stream), stream, 'REST API')
+}
+
+export async function findApiKey(apigw: APIGatewayClient, stream: string, includeValue = false): Promise<ApiKey | undefined> {
+  const {GetApiKeysCommand} = await import('@aws-sdk/client-api-gateway')
+  const name = apiKeyName(stream)
+  const all: ApiKey[] = []
+  let position: string | undefined
+  do {
+    const page = await apigw.send(new GetApiKeysCommand({includeValues: includeValue, limit: 500, nameQuery: name, position}))
+    all.push(...(page.items ?? []))
+    position = page.position
+  } while (position)
+  return pick(all, name, stream, 'API key')
+}
+
+export async function findUsagePlan(apigw: APIGatewayClient, stream: string): Promise<UsagePlan | undefined> {
+  const {GetUsagePlansCommand} = await import('@aws-sdk/client-api-gateway')
+  const all: UsagePlan[] = []
+  let position: string | undefined
+  do {
+    const page = await apigw.send(new GetUsagePlansCommand({limit: 500, position}))
+    all.push(...(page.items ?? []))
+    position = page.position
+  } while (position)
+  return pick(all, usagePlanName(stream), stream, 'usage plan')
+}
+
+export async function findStage(apigw: APIGatewayClient, restApiId: string, stage: string): Promise<Stage | undefined> {
+  const {GetStageCommand} = await import('@aws-sdk/client-api-gateway')
+  try {
+    return await apigw.send(new GetStageCommand({restApiId, stageName: stage}))
+  } catch (error) {
+    if ((error as {name?: string}).name === 'NotFoundException') return undefined
+    throw error
+  }
+}
+
+export async function listStages(apigw: APIGatewayClient, restApiId: string): Promise<Stage[]> {
+  const {GetStagesCommand} = await import('@aws-sdk/client-api-gateway')
+  return (await apigw.send(new GetStagesCommand({restApiId}))).item ?? []
+}
+
+/** Whether any method of the deployed API requires a key (GetResources with the methods embedded). */
+export async function apiKeyRequired(apigw: APIGatewayClient, restApiId: string): Promise<boolean> {
+  const {GetResourcesCommand} = await import('@aws-sdk/client-api-gateway')
+  let position: string | undefined
+  do {
+    const page = await apigw.send(new GetResourcesCommand({embed: ['methods'], limit: 500, position, restApiId}))
+    for (const resource of page.items ?? []) {
+      for (const method of Object.values(resource.resourceMethods ?? {})) if (method.apiKeyRequired) return true
+    }
+    position = page.position
+  } while (position)
+  return false
+}

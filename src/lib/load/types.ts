@@ -36,6 +36,26 @@ export interface ShardLoad {
   series: number[]
   /** Hottest keys, most records first (stream source only). */
   topKeys?: KeyLoad[]
+  /**
+   * True when the figures are not this shard's own but the stream total split by the shard's share
+   * of the hash-key space (CloudWatch with enhanced monitoring off: `streamLevelOnly`).
+   */
+  estimated?: boolean
+}
+
+/** What producing a snapshot cost (API calls and bytes read), cumulative for a live feed. */
+export interface LoadCost {
+  /** CloudWatch source. */
+  getMetricDataCalls?: number
+  metricQueries?: number
+  /** Stream source. */
+  getShardIteratorCalls?: number
+  getRecordsCalls?: number
+  recordsRead?: number
+  bytesRead?: number
+  /** GetRecords calls refused with ProvisionedThroughputExceeded and retried. */
+  readThrottles?: number
+  listShardsCalls?: number
 }
 
 export interface LoadSnapshot {
@@ -56,4 +76,11 @@ export interface LoadSnapshot {
   streamLevelOnly: boolean
   /** Notices for the user (fallbacks, what the reading costs). */
   notices: string[]
+  /** Open shards × the per-shard write limits: the stream's write capacity. */
+  capacityBytesPerSecond?: number
+  capacityRecordsPerSecond?: number
+  /** Stream-wide utilisation per bucket (total against capacity), oldest first. */
+  streamSeries?: number[]
+  /** API calls and bytes the snapshot took. */
+  cost?: LoadCost
 }

@@ -1,0 +1,147 @@
+/**
+ * The stream source: reads every open shard from AT_TIMESTAMP(window start) to the tip, bins the
+ * records per second of ApproximateArrivalTimestamp (data plus partition-key bytes), keeps each
+ * shard's hottest keys in bounded memory, and on every later refresh reads only what arrived since,
+ * so a live view keeps following (through reshards: the shard list is re-read each refresh).
+ */
+import type {KinesisClient} from '@aws-sdk/client-kinesis'
+import pLimit from 'p-limit'
+
+import {ShardAccumulator} from './accumulate.js'
+import {assembleSnapshot, recordBytes, shardLoadFromBuckets, type ShardIdentity} from './model.js'
+import {newCursor, readToTip, type ShardCursor} from './shard-reader.js'
+import {identityOf, openShardsOf} from './shards.js'
+import type {LoadCost, LoadSnapshot, ShardLoad} from './types.js'
+
+/** Shards read at once. */
+export const DEFAULT_READ_CONCURRENCY = 16
+/** Keys reported per shard. */
+export const DEFAULT_TOP_KEYS = 5
+
+export interface StreamLoadArgs {
+  kinesis: KinesisClient
+  streamName: string
+  windowMs: number
+  onNotice?: (msg: string) => void
+  signal?: AbortSignal
+  targetName?: string
+  concurrency?: number
+  topKeys?: number
+  /** Injected for tests (throttle spacing); default Date.now. */
+  clock?: () => number
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
+}
+
+interface Tracked {
+  cursor: ShardCursor
+  acc: ShardAccumulator
+}
+
+export class StreamLoadFeed {
+  readonly source = 'stream' as const
+  readonly cost: LoadCost = {}
+  private readonly tracked = new Map<string, Tracked>()
+  private readonly windowSeconds: number
+  private closed = false
+
+  constructor(private readonly args: StreamLoadArgs) {
+    this.windowSeconds = Math.max(1, Math.round(args.windowMs / 1000))
+  }
+
+  /** The window [now − window, now] per whole second; reads every open shard up to its tip first. */
+  async next(now: Date): Promise<LoadSnapshot> {
+    if (this.closed) throw new Error('The load feed is closed.')
+    const {kinesis, streamName} = this.args
+    const endSec = Math.floor(now.getTime() / 1000)
+    const startSec = endSec - this.windowSeconds + 1
+    this.cost.listShardsCalls = (this.cost.listShardsCalls ?? 0) + 1
+    const open = await openShardsOf(kinesis, streamName, this.args.targetName)
+    const ids: ShardIdentity[] = open.map((s) => identityOf(s))
+    const openIds = new Set(ids.map((s) => s.shardId))
+    for (const id of this.tracked.keys()) if (!openIds.has(id)) this.tracked.delete(id)
+    for (const id of ids) {
+      if (!this.tracked.has(id.shardId)) {
+        this.tracked.set(id.shardId, {acc: new ShardAccumulator({windowSeconds: this.windowSeconds}), cursor: newCursor(id.shardId)})
+      }
+    }
+
+    const limit = pLimit(this.args.concurrency ?? DEFAULT_READ_CONCURRENCY)
+    try {
+      await Promise.all(
+        ids.map(({shardId}) =>
+          limit(async () => {
+            const t = this.tracked.get(shardId)!
+            await readToTip(kinesis, t.cursor, {
+              clock: this.args.clock,
+              cost: this.cost,
+              fromMs: startSec * 1000,
+              onRecords: (records) => {
+                for (const r of records) {
+                  const ts = r.ApproximateArrivalTimestamp?.getTime()
+                  if (ts === undefined) continue
+                  const sec = Math.floor(ts / 1000)
+                  if (sec < startSec) continue
+                  const key = r.PartitionKey ?? ''
+                  t.acc.add(sec, recordBytes(r.Data?.length ?? 0, key), key)
+                }
+              },
+              signal: this.args.signal,
+              sleep: this.args.sleep,
+              streamName,
+            })
+          }),
+        ),
+      )
+    } finally {
+      limit.clearQueue()
+    }
+
+    const streamBytes = new Float64Array(this.windowSeconds)
+    const streamRecords = new Float64Array(this.windowSeconds)
+    const topN = this.args.topKeys ?? DEFAULT_TOP_KEYS
+    const shards: ShardLoad[] = ids.map((id) => {
+      const {acc} = this.tracked.get(id.shardId)!
+      acc.prune(startSec)
+      const buckets = acc.buckets(startSec, endSec)
+      for (let k = 0; k < this.windowSeconds; k++) {
+        streamBytes[k] += buckets.bytes[k]
+        streamRecords[k] += buckets.records[k]
+      }
+      return shardLoadFromBuckets(id, buckets, 1, acc.topKeys(topN))
+    })
+
+    const notices = [
+      `Read ${fmtInt(this.cost.recordsRead ?? 0)} records (${fmtMiB(this.cost.bytesRead ?? 0)} MiB) with ${fmtInt(this.cost.getRecordsCalls ?? 0)} GetRecords calls from ${fmtInt(ids.length)} shards; this reading shares each shard's read limits (2 MiB/s, 5 calls/s) with the stream's consumers.`,
+      'Write throttles are not visible in the stream itself (rejected records never arrive); --source cloudwatch reports them.',
+    ]
+    if ((this.cost.readThrottles ?? 0) > 0) notices.push(`${fmtInt(this.cost.readThrottles!)} GetRecords calls were throttled and retried.`)
+    for (const n of notices) this.args.onNotice?.(n)
+    return assembleSnapshot({
+      bucketSeconds: 1,
+      cost: {...this.cost},
+      fromMs: startSec * 1000,
+      notices,
+      shards,
+      source: 'stream',
+      streamBytes,
+      streamLevelOnly: false,
+      streamName,
+      streamRecords,
+      toMs: now.getTime(),
+      windowSeconds: this.windowSeconds,
+    })
+  }
+
+  close(): void {
+    this.closed = true
+    this.tracked.clear()
+  }
+}
+
+function fmtInt(n: number): string {
+  return n.toLocaleString('en-US')
+}
+
+function fmtMiB(bytes: number): string {
+  return (bytes / (1024 * 1024)).toFixed(bytes < 1024 * 1024 ? 3 : 1)
+}

@@ -1,0 +1,109 @@
+/** The stream source against a real kinesis-local. */
+import {GetRecordsCommand, GetShardIteratorCommand, PutRecordsCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
+import {expect} from 'chai'
+
+import {StreamNotFoundError} from '../../../src/lib/errors.js'
+import {shardForKey} from '../../../src/lib/kinesis/hashkey.js'
+import {listShards} from '../../../src/lib/kinesis/shards.js'
+import {collectLoad, openLoadFeed} from '../../../src/lib/load/index.js'
+import {createStream, sharedKinesisLocal, uniqueStreamName} from '../../helpers/kinesis-local.js'
+
+const DATA = new Uint8Array(100)
+
+async function put(client: KinesisClient, stream: string, key: string, count: number) {
+  const out = await client.send(new PutRecordsCommand({Records: Array.from({length: count}, () => ({Data: DATA, PartitionKey: key})), StreamName: stream}))
+  expect(out.FailedRecordCount ?? 0).to.equal(0)
+}
+
+/** Arrival seconds of every record in one shard, read independently of the load layer. */
+async function arrivalHistogram(client: KinesisClient, stream: string, shardId: string, from: Date): Promise<Map<number, number>> {
+  const hist = new Map<number, number>()
+  let it = (await client.send(new GetShardIteratorCommand({ShardId: shardId, ShardIteratorType: 'AT_TIMESTAMP', StreamName: stream, Timestamp: from}))).ShardIterator
+  for (;;) {
+    const page = await client.send(new GetRecordsCommand({ShardIterator: it}))
+    for (const r of page.Records ?? []) {
+      const sec = Math.floor(r.ApproximateArrivalTimestamp!.getTime() / 1000)
+      hist.set(sec, (hist.get(sec) ?? 0) + 1)
+    }
+    it = page.NextShardIterator
+    if ((page.Records ?? []).length === 0 || page.MillisBehindLatest === 0) return hist
+  }
+}
+
+describe('load: stream source (kinesis-local)', () => {
+  let client: KinesisClient
+  let stream: string
+  let start: Date
+
+  before(async () => {
+    const local = await sharedKinesisLocal()
+    client = local.client()
+    stream = uniqueStreamName('heat')
+    await createStream(client, stream, 4)
+    start = new Date(Date.now() - 1000)
+    // Start right after a second boundary, then send 1,000 records of one key in two PutRecords
+    // calls of 500 at once: kinesis-local stamps ApproximateArrivalTimestamp when a call arrives.
+    const ms = Date.now() % 1000
+    await new Promise((r) => setTimeout(r, 1000 - ms + 20))
+    await Promise.all([put(client, stream, '35', 500), put(client, stream, '35', 500)])
+  })
+
+  it('1,000 records of one key within one second: that shard peaks at 100% with the key on top', async () => {
+    const shards = await listShards(client, stream)
+    const hot = shardForKey(shards, '35')!
+    const hist = await arrivalHistogram(client, stream, hot.ShardId!, start)
+    // The emulator's arrival timestamps are what count: all 1,000 fall within one second.
+    expect([...hist.values()], 'arrival seconds of the 1,000 records').to.deep.equal([1000])
+
+    const notices: string[] = []
+    const snap = await collectLoad({kinesis: client, now: new Date(), onNotice: (m) => notices.push(m), source: 'stream', streamName: stream, windowMs: 60_000})
+    expect(snap.source).to.equal('stream')
+    expect(snap.bucketSeconds).to.equal(1)
+    expect(snap.windowSeconds).to.equal(60)
+    expect(snap.shards).to.have.length(4)
+    const load = snap.shards.find((s) => s.shardId === hot.ShardId)!
+    expect(load.peakRecordsPerSecond).to.equal(1000)
+    expect(load.peakBytesPerSecond).to.equal(1000 * (100 + 2)) // data + the 2-byte key
+    expect(load.peakUtilization).to.equal(1)
+    expect(load.recordsPerSecond).to.equal(1000 / 60)
+    expect(load.series.filter((u) => u > 0)).to.deep.equal([1])
+    expect(load.topKeys![0]).to.deep.include({bytes: 102_000, partitionKey: '35', peakUtilization: 1, records: 1000, share: 1})
+    for (const other of snap.shards.filter((s) => s.shardId !== hot.ShardId)) {
+      expect(other.peakUtilization).to.equal(0)
+      expect(other.topKeys).to.deep.equal([])
+    }
+    expect(snap.totalRecordsPerSecond).to.equal(1000 / 60)
+    expect(snap.capacityRecordsPerSecond).to.equal(4000)
+    expect(snap.streamSeries!.filter((u) => u > 0)).to.deep.equal([0.25])
+    // It says what the reading cost: every record read once, at least one call per shard.
+    expect(snap.cost!.recordsRead).to.equal(1000)
+    expect(snap.cost!.bytesRead).to.equal(100_000)
+    expect(snap.cost!.getRecordsCalls).to.be.at.least(4)
+    expect(snap.cost!.getShardIteratorCalls).to.equal(4)
+    expect(notices.join('\n')).to.match(/Read 1,000 records .* GetRecords calls from 4 shards/)
+  })
+
+  it('keeps following: the next refresh reads only what arrived since, from the same iterators', async () => {
+    const feed = openLoadFeed({kinesis: client, source: 'stream', streamName: stream, windowMs: 120_000})
+    try {
+      const first = await feed.next(new Date())
+      expect(first.cost!.recordsRead).to.equal(1000)
+      await put(client, stream, '1', 10)
+      const second = await feed.next(new Date())
+      expect(second.cost!.recordsRead).to.equal(1010)
+      expect(second.cost!.getShardIteratorCalls).to.equal(4)
+      const shards = await listShards(client, stream)
+      const load = second.shards.find((s) => s.shardId === shardForKey(shards, '1')!.ShardId)!
+      expect(load.topKeys!.map((k) => k.partitionKey)).to.include('1')
+      expect(second.totalRecordsPerSecond).to.equal(1010 / 120)
+    } finally {
+      feed.close()
+    }
+  })
+
+  it('reports a missing stream as StreamNotFoundError', async () => {
+    const err = await collectLoad({kinesis: client, now: new Date(), source: 'stream', streamName: uniqueStreamName('missing'), targetName: 'local', windowMs: 10_000}).catch((e) => e)
+    expect(err).to.be.instanceOf(StreamNotFoundError)
+    expect(err.message).to.match(/does not exist on target local/)
+  })
+})

@@ -1,0 +1,147 @@
+/**
+ * The live heat view. This root component owns exit (q, Esc, Ctrl-C, or a first read that fails);
+ * the data comes from hooks. It pages to the terminal's height and renders one string per visible
+ * row, so a frame costs the same for 4 shards and for 10,000.
+ */
+import {Box, Text, useApp, useInput} from 'ink'
+import {useEffect, useMemo, useState} from 'react'
+
+import {style} from '../../cli/output.js'
+import {columnHeader, headerLines, rowLayout, shardRow, sortShards, type HeatMeta, type SortMode} from './format.js'
+import {useLoadFeed, useTerminalSize, type HeatFeed} from './hooks.js'
+
+export interface HeatAppProps {
+  feed: HeatFeed
+  meta: HeatMeta
+  refreshMs: number
+  clock?: () => Date
+  initialSort?: SortMode
+  /** Override the terminal's size (tests, benchmarks). */
+  width?: number
+  height?: number
+  color?: boolean
+}
+
+const systemClock = () => new Date()
+
+/** Lines around the rows: the column header and two footer lines. */
+const CHROME_LINES = 3
+
+export const HELP_LINES = [
+  'clickops heat — keys',
+  '  s            sort by hash range / by heat (hottest peak first)',
+  '  ↑ ↓          scroll one shard',
+  '  PgUp PgDn    page up / down          Home End   first / last page',
+  '  ?            this help               q Esc      quit',
+  '',
+  'columns',
+  '  util         mean utilisation over the window: max(bytes/s ÷ 1 MiB, records/s ÷ 1,000)',
+  '  peak         busiest bucket: one second (stream source) or one minute (cloudwatch)',
+  '  thrott       write throttles (WriteProvisionedThroughputExceeded) in the window',
+  '  sparkline    utilisation over the window on the absolute scale (a full bar = the shard limit)',
+  '  keys         the hottest partition keys and their share of the shard (stream source)',
+  '  ~            estimated: the stream total split by hash range (enhanced monitoring off)',
+  '',
+  'colours: below 50% cool · 50–80% warm · 80–100% hot · over 100% or throttled',
+]
+
+export function HeatApp(props: HeatAppProps) {
+  const {exit} = useApp()
+  const terminal = useTerminalSize({height: 24, width: 100})
+  const width = props.width ?? terminal.width
+  const height = props.height ?? terminal.height
+  const color = props.color ?? true
+  const feed = useLoadFeed(props.feed, props.refreshMs, props.clock ?? systemClock)
+  const [sort, setSort] = useState<SortMode>(props.initialSort ?? 'hash')
+  const [offset, setOffset] = useState(0)
+  const [help, setHelp] = useState(false)
+
+  const snapshot = feed.snapshot
+  const sorted = useMemo(() => (snapshot ? sortShards(snapshot.shards, sort) : []), [snapshot, sort])
+  const header = useMemo(() => (snapshot ? headerLines(snapshot, props.meta, width, color) : []), [snapshot, props.meta, width, color])
+  // Keep the frame one line short of the terminal: a frame that fills it makes ink clear the screen.
+  const pageSize = Math.max(1, height - 1 - header.length - CHROME_LINES)
+  const maxOffset = Math.max(0, sorted.length - pageSize)
+  const top = Math.min(offset, maxOffset)
+
+  useEffect(() => {
+    if (feed.fatal) exit(feed.fatal)
+  }, [feed.fatal, exit])
+
+  useInput((input, key) => {
+    if (input === 'q' || (key.escape && !help) || (key.ctrl && input === 'c')) {
+      exit()
+      return
+    }
+    if (input === '?' || (key.escape && help)) {
+      setHelp((h) => !h)
+      return
+    }
+    if (input === 's') {
+      setSort((s) => (s === 'hash' ? 'heat' : 'hash'))
+      setOffset(0)
+      return
+    }
+    const move = (to: number) => setOffset(Math.max(0, Math.min(maxOffset, to)))
+    if (key.upArrow || input === 'k') move(top - 1)
+    else if (key.downArrow || input === 'j') move(top + 1)
+    else if (key.pageUp) move(top - pageSize)
+    else if (key.pageDown || input === ' ') move(top + pageSize)
+    else if (key.home) move(0)
+    else if (key.end) move(maxOffset)
+  })
+
+  if (help) {
+    return (
+      <Box flexDirection="column">
+        {HELP_LINES.slice(0, Math.max(1, height - 1)).map((line, i) => (
+          <Text key={i} wrap="truncate">
+            {line}
+          </Text>
+        ))}
+      </Box>
+    )
+  }
+
+  if (!snapshot) {
+    return (
+      <Box flexDirection="column">
+        <Text>{`clickops heat · reading stream ${props.meta.stream ?? ''} (source ${props.meta.source ?? ''}, target ${props.meta.target})…`}</Text>
+        <Text dimColor>The first read covers the whole window; later refreshes read only what is new. q quits.</Text>
+      </Box>
+    )
+  }
+
+  const layout = rowLayout(width)
+  const rows = sorted.slice(top, top + pageSize)
+  const last = Math.min(sorted.length, top + pageSize)
+  const status = [
+    sorted.length === 0 ? 'no open shards' : `shards ${(top + 1).toLocaleString('en-US')}–${last.toLocaleString('en-US')} of ${sorted.length.toLocaleString('en-US')}`,
+    `sort: ${sort === 'hash' ? 'hash range' : 'heat'}`,
+    `updated ${feed.updatedAt?.toISOString().slice(11, 19) ?? '—'} UTC${feed.refreshing ? ' (refreshing…)' : ''}`,
+    's sort · ↑↓ PgUp PgDn · q quit · ? help',
+  ].join(' · ')
+  const message = feed.error ? style(`refresh failed: ${feed.error.message} (retrying)`, 'red') : (snapshot.notices[0] ?? '')
+
+  return (
+    <Box flexDirection="column">
+      {header.map((line, i) => (
+        <Text key={`h${i}`} wrap="truncate">
+          {line}
+        </Text>
+      ))}
+      <Text bold wrap="truncate">
+        {columnHeader(layout, snapshot.source === 'stream' ? 'hottest keys (share)' : '')}
+      </Text>
+      {rows.map((s) => (
+        <Text key={s.shardId} wrap="truncate">
+          {shardRow(s, layout, color)}
+        </Text>
+      ))}
+      <Text dimColor wrap="truncate">
+        {status}
+      </Text>
+      <Text wrap="truncate">{message}</Text>
+    </Box>
+  )
+}

@@ -1,0 +1,196 @@
+/**
+ * Pure text for the heat view: one string per shard row (so a frame is a few dozen strings however
+ * many shards there are), the header, the sparkline and the colours of the absolute heat scale.
+ * No ink, no React: the live view, the one-shot table and the benchmarks all use these.
+ */
+import {style, type Style} from '../../cli/output.js'
+import {heatLevel, type HeatLevel} from '../../lib/load/model.js'
+import type {LoadSnapshot, ShardLoad} from '../../lib/load/types.js'
+import {formatDuration} from '../../lib/parse.js'
+
+export type SortMode = 'hash' | 'heat'
+
+export const HEAT_STYLES: Record<HeatLevel, Style[]> = {
+  cool: ['cyan'],
+  warm: ['yellow'],
+  hot: ['red'],
+  throttled: ['red', 'inverse', 'bold'],
+}
+
+export function paint(text: string, level: HeatLevel): string {
+  return style(text, ...HEAT_STYLES[level])
+}
+
+/** 12.3%, 100.0%, 250% */
+export function fmtPercent(fraction: number): string {
+  const p = fraction * 100
+  return p < 1000 ? `${p.toFixed(1)}%` : `${Math.round(p)}%`
+}
+
+/** 512 B, 1.5 KiB, 12.0 MiB */
+export function fmtBytes(bytes: number): string {
+  if (bytes < 1024) return `${Math.round(bytes)} B`
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`
+  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`
+  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`
+}
+
+/** 0.4, 12, 1,234 */
+export function fmtCount(n: number): string {
+  if (n > 0 && n < 10 && !Number.isInteger(n)) return n.toFixed(1)
+  return Math.round(n).toLocaleString('en-US')
+}
+
+const BARS = '▁▂▃▄▅▆▇█'
+
+/**
+ * A sparkline of utilisation on the absolute scale (a full bar = 100% of the shard limit), `width`
+ * characters, each the busiest bucket it covers; blank where nothing arrived.
+ */
+export function sparkline(series: readonly number[], width: number, color = true): string {
+  if (width <= 0) return ''
+  const n = series.length
+  let out = ''
+  let run = ''
+  let runLevel: HeatLevel | undefined
+  const flush = () => {
+    if (run !== '') out += color && runLevel !== undefined ? paint(run, runLevel) : run
+    run = ''
+  }
+  for (let c = 0; c < width; c++) {
+    const from = Math.floor((c * n) / width)
+    const to = Math.max(from + 1, Math.floor(((c + 1) * n) / width))
+    let u = 0
+    let any = false
+    for (let i = from; i < to && i < n; i++) {
+      any = true
+      if (series[i] > u) u = series[i]
+    }
+    const ch = !any || u <= 0 ? ' ' : BARS[Math.min(BARS.length - 1, Math.floor(u * BARS.length))]
+    const level = ch === ' ' ? undefined : heatLevel(u)
+    if (level !== runLevel) {
+      flush()
+      runLevel = level
+    }
+    run += ch
+  }
+  flush()
+  return out
+}
+
+/** Shards in the order asked: by hash range (as listed), or hottest first. */
+export function sortShards(shards: readonly ShardLoad[], mode: SortMode): readonly ShardLoad[] {
+  if (mode === 'hash') return shards
+  return [...shards].sort(
+    (a, b) =>
+      b.peakUtilization - a.peakUtilization ||
+      b.meanUtilization - a.meanUtilization ||
+      b.writeThrottles - a.writeThrottles ||
+      (a.shardId < b.shardId ? -1 : 1),
+  )
+}
+
+export function fmtKeys(shard: ShardLoad, max = 3): string {
+  if (shard.topKeys === undefined) return ''
+  return shard.topKeys
+    .slice(0, max)
+    .map((k) => `${k.partitionKey} ${Math.round(k.share * 100)}%`)
+    .join(' · ')
+}
+
+/** Column widths; the sparkline and the keys share what is left of the terminal width. */
+const COLS = {shard: 21, util: 7, peak: 7, bytes: 11, records: 9, throttles: 7}
+const FIXED = Object.values(COLS).reduce((a, b) => a + b, 0) + Object.keys(COLS).length
+
+export interface RowLayout {
+  spark: number
+  keys: number
+}
+
+export function rowLayout(width: number): RowLayout {
+  const rest = Math.max(0, width - FIXED)
+  const spark = Math.min(30, Math.max(0, rest - 18))
+  return {keys: Math.max(0, rest - spark - (spark > 0 ? 1 : 0)), spark}
+}
+
+export function columnHeader(layout: RowLayout, keysLabel = 'hottest keys (share)'): string {
+  const cells = [
+    'shard'.padEnd(COLS.shard),
+    'util'.padStart(COLS.util),
+    'peak'.padStart(COLS.peak),
+    'bytes/s'.padStart(COLS.bytes),
+    'rec/s'.padStart(COLS.records),
+    'thrott'.padStart(COLS.throttles),
+  ]
+  if (layout.spark > 0) cells.push('over the window'.slice(0, layout.spark).padEnd(layout.spark))
+  if (layout.keys > 0) cells.push(keysLabel.slice(0, layout.keys))
+  return cells.join(' ')
+}
+
+/** One shard as one string: id, mean and peak utilisation coloured on the heat scale, rates, throttles, sparkline, keys. */
+export function shardRow(s: ShardLoad, layout: RowLayout, color = true): string {
+  const throttled = s.writeThrottles > 0
+  const id = (s.estimated ? `${s.shardId}~` : s.shardId).slice(0, COLS.shard).padEnd(COLS.shard)
+  const util = fmtPercent(s.meanUtilization).padStart(COLS.util)
+  const peak = fmtPercent(s.peakUtilization).padStart(COLS.peak)
+  const cells = [
+    id,
+    color ? paint(util, heatLevel(s.meanUtilization, throttled ? 1 : 0)) : util,
+    color ? paint(peak, heatLevel(s.peakUtilization, throttled ? 1 : 0)) : peak,
+    fmtBytes(s.bytesPerSecond).padStart(COLS.bytes),
+    fmtCount(s.recordsPerSecond).padStart(COLS.records),
+    fmtCount(s.writeThrottles).padStart(COLS.throttles),
+  ]
+  if (layout.spark > 0) cells.push(sparkline(s.series, layout.spark, color))
+  if (layout.keys > 0) {
+    const keys = fmtKeys(s)
+    cells.push(keys.length > layout.keys ? `${keys.slice(0, Math.max(0, layout.keys - 1))}…` : keys)
+  }
+  return cells.join(' ')
+}
+
+export interface HeatMeta {
+  target: string
+  refreshMs?: number
+  /** Shown while the first snapshot is read. */
+  stream?: string
+  source?: string
+}
+
+/** The peak utilisation of the hottest shard. */
+export function hottest(snapshot: LoadSnapshot): ShardLoad | undefined {
+  let best: ShardLoad | undefined
+  for (const s of snapshot.shards) if (best === undefined || s.peakUtilization > best.peakUtilization) best = s
+  return best
+}
+
+/** Header lines: what is shown, the stream against its capacity, throttles, the hottest shard. */
+export function headerLines(snapshot: LoadSnapshot, meta: HeatMeta, width: number, color = true): string[] {
+  const open = snapshot.shards.length
+  const capR = snapshot.capacityRecordsPerSecond ?? open * 1000
+  const capB = snapshot.capacityBytesPerSecond ?? open * 1024 * 1024
+  const bucket = snapshot.source === 'stream' ? 'per-second peaks' : 'per-minute sums'
+  const first = [
+    `stream ${snapshot.streamName}`,
+    `target ${meta.target}`,
+    `source ${snapshot.source} (${bucket})`,
+    `window ${formatDuration(snapshot.windowSeconds * 1000)}`,
+    ...(meta.refreshMs === undefined ? [] : [`refresh ${formatDuration(meta.refreshMs)}`]),
+  ].join(' · ')
+  const utilR = capR > 0 ? snapshot.totalRecordsPerSecond / capR : 0
+  const utilB = capB > 0 ? snapshot.totalBytesPerSecond / capB : 0
+  const level = heatLevel(Math.max(utilR, utilB), snapshot.writeThrottles)
+  const totals = `${fmtCount(snapshot.totalRecordsPerSecond)} rec/s of ${fmtCount(capR)} (${fmtPercent(utilR)}) · ${fmtBytes(snapshot.totalBytesPerSecond)}/s of ${fmtBytes(capB)}/s (${fmtPercent(utilB)})`
+  const hot = hottest(snapshot)
+  const second = [
+    `${open.toLocaleString('en-US')} open shards`,
+    color ? paint(totals, level) : totals,
+    `throttles ${fmtCount(snapshot.writeThrottles)}`,
+    ...(hot === undefined ? [] : [`hottest ${hot.shardId} peak ${fmtPercent(hot.peakUtilization)}`]),
+  ].join(' · ')
+  const lines = [first, second]
+  if (snapshot.streamSeries !== undefined && width > 30) {
+    lines.push(`stream ${sparkline(snapshot.streamSeries, Math.min(60, width - 30), color)} ${snapshot.from.slice(11, 19)}–${snapshot.to.slice(11, 19)} UTC`)
+  }
+  return lines
+}

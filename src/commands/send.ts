@@ -1,0 +1,266 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand} from '../cli/base-command.js'
+import {keyValues, style} from '../cli/output.js'
+import {FUNNEL, FUNNEL_CONTINUE} from '../lib/clickstream/funnel.js'
+import type {HotUser} from '../lib/clickstream/users.js'
+import type {SendOptions} from '../lib/send/options.js'
+import type {SendDestination, SendOutcome, Via} from '../lib/send/run.js'
+import type {formatStatusLine} from '../lib/send/progress.js'
+import type {RateMeter, SendStats} from '../lib/send/stats.js'
+
+export type SendResult = SendOutcome & {
+  via: Via
+  /** Kinesis: the target, region and stream written to. */
+  target?: string
+  region?: string
+  stream?: string
+  /** API: the batch route posted to (never the key). */
+  apiUrl?: string
+  seed: number
+  users: number
+  skew: number
+  hotUsers: HotUser[]
+  /** Requested events per second (0 = unlimited). */
+  rate: number
+  count?: number
+  durationMs?: number
+  exitCode: number
+}
+
+export default class Send extends BaseCommand<typeof Send> {
+  static override summary = 'Send a synthetic clickstream to the stream, the ingestion API or stdout, at a chosen rate.'
+  static override description = `Generates events exactly as the ingestion API expects them (see the README for the event), from a seeded PRNG: --seed N gives the same users and the same event sequence again (timestamps aside). Users 1..N each keep one IP and pixel id and walk the funnel ${FUNNEL.join(' → ')} (drop-off at each step: ${FUNNEL_CONTINUE.map((c) => `${Math.round((1 - c) * 100)}%`).join(', ')}). --skew and --hot-user make some users (and so some shards) hot on demand.
+
+--via kinesis (default) sends PutRecords batches (≤ 500 records, ≤ 5 MiB) with user_id as the partition key, --concurrency batches at a time; --via api posts the same batches to the provisioned API's batch route; --via stdout prints NDJSON and sends nothing.
+
+Failed records are retried with exponential backoff and jitter, and throttling slows the sender down; nothing is dropped silently: every event ends delivered or counted as failed. Ctrl-C (or SIGTERM) stops generating and drains what is in flight; a second Ctrl-C aborts. On a terminal a live status line shows progress; otherwise only the summary is printed.
+
+Exit codes: 0 done (also a run without --count/--duration ended by Ctrl-C with everything delivered); 6 some events failed permanently; 130 interrupted before --count/--duration was reached; 2 bad flags; 3 the stream or API does not exist.`
+
+  static override examples = [
+    {command: '<%= config.bin %> send --count 2000', description: '2,000 events at the default 100/s to the stream "clickstream" (embedded stack).'},
+    {command: '<%= config.bin %> send --rate 500 --duration 5m --hot-user 35:0.3', description: 'Five minutes at 500/s with user 35 sending 30% of the events: a hot shard.'},
+    {command: '<%= config.bin %> send --rate 0 --count 100000 --skew 1.1 --seed 42', description: 'As fast as the stream takes them, Zipf-skewed users, reproducible.'},
+    {command: '<%= config.bin %> send --via api --rate 50', description: "Through the provisioned ingestion API (its URL and key are looked up)."},
+    {command: '<%= config.bin %> send --via api --api-url https://abc123.execute-api.eu-west-1.amazonaws.com/v1 --target aws', description: 'Through an API given by its invoke URL (key from CLICKOPS_API_KEY).'},
+    {command: '<%= config.bin %> send --via stdout --count 5 --seed 7', description: 'Five events as NDJSON on stdout.'},
+    {command: '<%= config.bin %> send --count 10000 --json', description: 'The summary as JSON.'},
+  ]
+
+  static override flags = {
+    via: Flags.option({
+      default: 'kinesis',
+      description: 'Where events go: kinesis (PutRecords), api (the ingestion API\'s batch route) or stdout (NDJSON, nothing sent).',
+      options: ['kinesis', 'api', 'stdout'] as const,
+    })(),
+    rate: Flags.string({char: 'r', default: '100', description: 'Events per second, spread evenly over each second; 0 = as fast as the sink takes them.', helpValue: '<n>'}),
+    count: Flags.string({char: 'n', description: 'Stop after this many events (default: until Ctrl-C, or --duration).', helpValue: '<n>'}),
+    duration: Flags.string({char: 'd', description: 'Stop generating after this long, e.g. 30s, 5m, 1h (with --count: whichever comes first).', helpValue: '<duration>'}),
+    users: Flags.string({default: '1000', description: 'Number of simulated users (user_id 1..N), 1 to 1,000,000.', helpValue: '<n>'}),
+    skew: Flags.string({default: '0', description: 'Zipf exponent over users (user 1 busiest); 0 = uniform, ~1 = typical web traffic.', helpValue: '<s>'}),
+    'hot-user': Flags.string({
+      description: 'Give user ID this share of all events (default share 0.25), e.g. 35:0.3 or 35:30%. Repeatable.',
+      helpValue: '<id[:share]>',
+      multiple: true,
+    }),
+    seed: Flags.string({description: 'PRNG seed 0..4294967295 (default: random, reported in the summary to reproduce the run).', helpValue: '<n>'}),
+    concurrency: Flags.string({char: 'c', default: '4', description: 'Batches in flight at once (1 to 64).', helpValue: '<n>'}),
+    linger: Flags.string({default: '100ms', description: 'Send a partial batch after it waited this long (0 = at once).', helpValue: '<duration>'}),
+    'max-attempts': Flags.string({default: '20', description: 'Attempts per event (the first included) before it counts as failed.', helpValue: '<n>'}),
+    'api-url': Flags.string({
+      description: 'With --via api: the API\'s invoke URL (or its …/events/batch route). Default: looked up from the provisioned API of --stream.',
+      env: 'CLICKOPS_API_URL',
+      helpValue: '<url>',
+    }),
+    'api-key': Flags.string({
+      description: 'With --via api and --api-url: the API key (sent as x-api-key, never printed). Prefer the env var: flags show in process lists.',
+      env: 'CLICKOPS_API_KEY',
+      helpValue: '<key>',
+    }),
+  }
+
+  async run(): Promise<SendResult> {
+    const [{parseSendOptions}, {randomInt}] = await Promise.all([import('../lib/send/options.js'), import('node:crypto')])
+    const f = this.flags
+    const options = parseSendOptions(
+      {
+        apiKey: f['api-key'],
+        apiUrl: f['api-url'],
+        concurrency: f.concurrency,
+        count: f.count,
+        duration: f.duration,
+        hotUser: f['hot-user'],
+        json: this.jsonEnabled(),
+        linger: f.linger,
+        maxAttempts: f['max-attempts'],
+        rate: f.rate,
+        seed: f.seed,
+        skew: f.skew,
+        users: f.users,
+        via: f.via,
+      },
+      () => randomInt(0, 2 ** 32),
+    )
+    if (options.via !== 'stdout') this.target() // validates --target, --region, --stream before anything runs
+
+    const [{runSend, exitCodeFor, streamLineOutput}, {SendStats, RateMeter}, {createRandom}, {formatStatusLine}] = await Promise.all([
+      import('../lib/send/run.js'),
+      import('../lib/send/stats.js'),
+      import('../lib/clickstream/random.js'),
+      import('../lib/send/progress.js'),
+    ])
+    const now = () => performance.timeOrigin + performance.now()
+    const where: Partial<SendResult> = {}
+    let destination: SendDestination
+    if (options.via === 'stdout') {
+      destination = {kind: 'lines', out: streamLineOutput(process.stdout)}
+    } else {
+      destination = await this.batchDestination(options, where)
+    }
+
+    const stats = new SendStats(now)
+    const stop = new AbortController()
+    const abort = new AbortController()
+    const progress = this.startProgress({format: formatStatusLine, meter: new RateMeter(), now, options, stats, stop: stop.signal})
+    let signals = 0
+    const onSignal = () => {
+      signals += 1
+      if (signals === 1) {
+        stop.abort()
+        progress.draining()
+        if (!progress.live) this.note(`Stopping: draining ${stats.pending.toLocaleString('en-US')} pending events (Ctrl-C again to abort).`)
+      } else if (signals === 2) {
+        abort.abort()
+        progress.clear()
+        this.note('Aborting: abandoning the calls in flight.')
+      } else {
+        process.exit(130)
+      }
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    let outcome: SendOutcome
+    try {
+      outcome = await runSend(options.plan, destination, {now, random: createRandom(randomInt(0, 2 ** 32)), stats}, {abort: abort.signal, stop: stop.signal})
+    } finally {
+      progress.stop()
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+    }
+
+    const exitCode = exitCodeFor(outcome, options.bounded)
+    const g = options.plan.generator
+    const result: SendResult = {
+      ...where,
+      ...outcome,
+      count: options.plan.count,
+      durationMs: options.plan.durationMs,
+      exitCode,
+      hotUsers: [...g.hotUsers],
+      rate: options.plan.rate,
+      seed: g.seed,
+      skew: g.skew,
+      users: g.users,
+      via: options.via,
+    }
+    if (!this.jsonEnabled()) {
+      const text = renderSummary(result)
+      if (options.via === 'stdout') process.stderr.write(`${text}\n`)
+      else this.log(text)
+      if (outcome.stoppedBy) process.stderr.write(`${outcome.stoppedBy.message}${outcome.stoppedBy.hint ? `\n${outcome.stoppedBy.hint}` : ''}\n`)
+    }
+    if (exitCode !== 0) this.setExitCode(exitCode)
+    return result
+  }
+
+  /** Connects (Kinesis) or resolves the API, and checks the destination before anything is generated. */
+  private async batchDestination(options: SendOptions, where: Partial<SendResult>): Promise<SendDestination> {
+    const writer = options.writer
+    if (options.via === 'api' && options.api?.batchUrl !== undefined) {
+      const {apiSink} = await import('../lib/send/api-sink.js')
+      where.apiUrl = options.api.batchUrl
+      this.note(`api: ${options.api.batchUrl}${options.api.apiKey ? ' (with API key)' : ''}`)
+      return {kind: 'batch', sink: apiSink({apiKey: options.api.apiKey, batchUrl: options.api.batchUrl}), writer}
+    }
+    const {clients, localEndpoints, region, stream, target} = await this.connect()
+    where.target = target.kind
+    where.region = region
+    where.stream = stream
+    if (options.via === 'api') {
+      const [{resolveIngestionApi}, {apiSink}] = await Promise.all([import('../lib/gateway/endpoint.js'), import('../lib/send/api-sink.js')])
+      const api = await resolveIngestionApi({clients, localEndpoints, stream, target})
+      where.apiUrl = api.batchUrl
+      this.note(`api: ${api.batchUrl}${api.apiKey ? ' (with API key)' : ''}`)
+      return {kind: 'batch', sink: apiSink({apiKey: options.api?.apiKey ?? api.apiKey, batchUrl: api.batchUrl}), writer}
+    }
+    const {checkStreamWritable, kinesisSink} = await import('../lib/send/kinesis-sink.js')
+    const kinesis = await clients.kinesis()
+    await checkStreamWritable(kinesis, stream, target.kind)
+    return {kind: 'batch', sink: kinesisSink(kinesis, {streamName: stream, target: target.kind}), writer}
+  }
+
+  /** The live status line on stderr, when stderr is a terminal and --json is off. */
+  private startProgress(p: {
+    stats: SendStats
+    options: SendOptions
+    now: () => number
+    stop: AbortSignal
+    meter: RateMeter
+    format: typeof formatStatusLine
+  }) {
+    const live = Boolean(process.stderr.isTTY) && !this.jsonEnabled()
+    let draining = false
+    const clear = () => {
+      if (live) process.stderr.write('\r\u001B[2K')
+    }
+    const timer = live
+      ? setInterval(() => {
+          const snapshot = p.stats.snapshot()
+          const [p50, p99] = p.stats.recent.quantiles(0.5, 0.99)
+          const line = p.format({
+            count: p.options.plan.count,
+            currentRate: p.meter.update(p.now(), snapshot.delivered),
+            draining: draining || p.stop.aborted,
+            durationMs: p.options.plan.durationMs,
+            p50,
+            p99,
+            snapshot,
+          })
+          const width = process.stderr.columns ?? 160
+          process.stderr.write(`\r\u001B[2K${line.length > width - 1 ? line.slice(0, width - 2) + '…' : line}`)
+        }, 200)
+      : undefined
+    return {
+      clear,
+      draining() {
+        draining = true
+      },
+      live,
+      stop() {
+        if (timer) clearInterval(timer)
+        clear()
+      },
+    }
+  }
+}
+
+function renderSummary(r: SendResult): string {
+  const n = (x: number) => x.toLocaleString('en-US')
+  const dest = r.via === 'kinesis' ? `stream ${r.stream}` : r.via === 'api' ? `API ${r.apiUrl}` : 'stdout'
+  const verb = r.via === 'stdout' ? 'wrote' : 'sent'
+  const state = r.aborted ? ' (aborted)' : r.interrupted ? ' (interrupted)' : r.stoppedBy ? ' (stopped by an error)' : r.outputClosed ? ' (stdout closed)' : ''
+  const head = `${verb} ${n(r.delivered)} of ${n(r.generated)} events to ${dest} in ${(r.elapsedMs / 1000).toFixed(1)}s (${n(r.achievedRate)}/s)${state}`
+  const failures = r.failures.map((f) => `${n(f.count)} ${f.code}: ${f.message}`).join('; ')
+  const shards = r.byShard ? Object.entries(r.byShard).map(([id, c]) => `${id.replace(/^shardId-0*/, '#')} ${n(c)}`).join(', ') : undefined
+  const pairs: [string, string | number | undefined][] = [
+    ['generated', n(r.generated)],
+    ['delivered', n(r.delivered)],
+    ['failed', r.failed > 0 ? style(`${n(r.failed)} (${failures})`, 'red') : '0'],
+    ['retried', r.via === 'stdout' ? undefined : `${n(r.retried)} (throttled ${n(r.throttled)}, failed calls ${n(r.callErrors)})`],
+    ['calls', r.via === 'stdout' || r.calls === 0 ? undefined : `${n(r.calls)}${r.latencyMs ? `, latency p50 ${r.latencyMs.p50}ms, p99 ${r.latencyMs.p99}ms, max ${r.latencyMs.max}ms` : ''}`],
+    ['by shard', shards],
+    ['seed', `${r.seed} (--seed ${r.seed} reproduces the events)`],
+  ]
+  return `${head}\n${keyValues(pairs)}`
+}

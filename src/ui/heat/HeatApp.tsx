@@ -4,7 +4,7 @@
  * row, so a frame costs the same for 4 shards and for 10,000.
  */
 import {Box, Text, useApp, useInput} from 'ink'
-import {useEffect, useMemo, useState} from 'react'
+import {useEffect, useMemo, useRef, useState} from 'react'
 
 import {style} from '../../cli/output.js'
 import {columnHeader, headerLines, rowLayout, shardRow, sortShards, type HeatMeta, type SortMode} from './format.js'
@@ -64,6 +64,11 @@ export function HeatApp(props: HeatAppProps) {
   const maxOffset = Math.max(0, sorted.length - pageSize)
   const top = Math.min(offset, maxOffset)
 
+  // The input handler reads the current paging through a ref: a key pressed right after new data
+  // arrived may reach a handler from the render before.
+  const nav = useRef({maxOffset, pageSize, top})
+  nav.current = {maxOffset, pageSize, top}
+
   useEffect(() => {
     if (feed.fatal) exit(feed.fatal)
   }, [feed.fatal, exit])
@@ -82,13 +87,14 @@ export function HeatApp(props: HeatAppProps) {
       setOffset(0)
       return
     }
-    const move = (to: number) => setOffset(Math.max(0, Math.min(maxOffset, to)))
-    if (key.upArrow || input === 'k') move(top - 1)
-    else if (key.downArrow || input === 'j') move(top + 1)
-    else if (key.pageUp) move(top - pageSize)
-    else if (key.pageDown || input === ' ') move(top + pageSize)
+    const {maxOffset: last, pageSize: page, top: at} = nav.current
+    const move = (to: number) => setOffset(Math.max(0, Math.min(last, to)))
+    if (key.upArrow || input === 'k') move(at - 1)
+    else if (key.downArrow || input === 'j') move(at + 1)
+    else if (key.pageUp) move(at - page)
+    else if (key.pageDown || input === ' ') move(at + page)
     else if (key.home) move(0)
-    else if (key.end) move(maxOffset)
+    else if (key.end) move(last)
   })
 
   if (help) {
@@ -131,7 +137,7 @@ export function HeatApp(props: HeatAppProps) {
         </Text>
       ))}
       <Text bold wrap="truncate">
-        {columnHeader(layout, snapshot.source === 'stream' ? 'hottest keys (share)' : '')}
+        {columnHeader(layout, snapshot.source === 'stream' ? 'hot keys (share)' : '')}
       </Text>
       {rows.map((s) => (
         <Text key={s.shardId} wrap="truncate">

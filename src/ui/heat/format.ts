@@ -99,7 +99,7 @@ export function fmtKeys(shard: ShardLoad, max = 3): string {
 }
 
 /** Column widths; the sparkline and the keys share what is left of the terminal width. */
-const COLS = {shard: 21, util: 7, peak: 7, bytes: 11, records: 9, throttles: 7}
+const COLS = {shard: 21, util: 6, peak: 6, bytes: 10, records: 7, throttles: 6}
 const FIXED = Object.values(COLS).reduce((a, b) => a + b, 0) + Object.keys(COLS).length
 
 export interface RowLayout {
@@ -109,11 +109,11 @@ export interface RowLayout {
 
 export function rowLayout(width: number): RowLayout {
   const rest = Math.max(0, width - FIXED)
-  const spark = Math.min(30, Math.max(0, rest - 18))
+  const spark = Math.min(30, Math.max(0, rest - 23))
   return {keys: Math.max(0, rest - spark - (spark > 0 ? 1 : 0)), spark}
 }
 
-export function columnHeader(layout: RowLayout, keysLabel = 'hottest keys (share)'): string {
+export function columnHeader(layout: RowLayout, keysLabel = 'hot keys (share)'): string {
   const cells = [
     'shard'.padEnd(COLS.shard),
     'util'.padStart(COLS.util),
@@ -122,7 +122,7 @@ export function columnHeader(layout: RowLayout, keysLabel = 'hottest keys (share
     'rec/s'.padStart(COLS.records),
     'thrott'.padStart(COLS.throttles),
   ]
-  if (layout.spark > 0) cells.push('over the window'.slice(0, layout.spark).padEnd(layout.spark))
+  if (layout.spark > 0) cells.push('window'.slice(0, layout.spark).padEnd(layout.spark))
   if (layout.keys > 0) cells.push(keysLabel.slice(0, layout.keys))
   return cells.join(' ')
 }
@@ -179,18 +179,17 @@ export function headerLines(snapshot: LoadSnapshot, meta: HeatMeta, width: numbe
   ].join(' · ')
   const utilR = capR > 0 ? snapshot.totalRecordsPerSecond / capR : 0
   const utilB = capB > 0 ? snapshot.totalBytesPerSecond / capB : 0
-  const level = heatLevel(Math.max(utilR, utilB), snapshot.writeThrottles)
-  const totals = `${fmtCount(snapshot.totalRecordsPerSecond)} rec/s of ${fmtCount(capR)} (${fmtPercent(utilR)}) · ${fmtBytes(snapshot.totalBytesPerSecond)}/s of ${fmtBytes(capB)}/s (${fmtPercent(utilB)})`
   const hot = hottest(snapshot)
   const second = [
     `${open.toLocaleString('en-US')} open shards`,
-    color ? paint(totals, level) : totals,
     `throttles ${fmtCount(snapshot.writeThrottles)}`,
     ...(hot === undefined ? [] : [`hottest ${hot.shardId} peak ${fmtPercent(hot.peakUtilization)}`]),
   ].join(' · ')
-  const lines = [first, second]
-  if (snapshot.streamSeries !== undefined && width > 30) {
-    lines.push(`stream ${sparkline(snapshot.streamSeries, Math.min(60, width - 30), color)} ${snapshot.from.slice(11, 19)}–${snapshot.to.slice(11, 19)} UTC`)
-  }
+  const level = heatLevel(Math.max(utilR, utilB), snapshot.writeThrottles)
+  const totals = `in ${fmtCount(snapshot.totalRecordsPerSecond)} rec/s of ${fmtCount(capR)} (${fmtPercent(utilR)}) · ${fmtBytes(snapshot.totalBytesPerSecond)}/s of ${fmtBytes(capB)}/s (${fmtPercent(utilB)})`
+  let third = color ? paint(totals, level) : totals
+  const room = width - totals.length - 3
+  if (snapshot.streamSeries !== undefined && room >= 10) third += ` · ${sparkline(snapshot.streamSeries, Math.min(60, room), color)}`
+  const lines = [first, second, third]
   return lines
 }

@@ -1,0 +1,99 @@
+/** End-to-end: `clickops heat` through the real binary against kinesis-local. */
+import {PutRecordsCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
+import {expect} from 'chai'
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import {shardForKey} from '../../src/lib/kinesis/hashkey.js'
+import {listShards} from '../../src/lib/kinesis/shards.js'
+import type {HeatResult} from '../../src/commands/heat.js'
+import {runCli} from '../helpers/cli.js'
+import {createStream, sharedKinesisLocal, uniqueStreamName, type KinesisLocal} from '../helpers/kinesis-local.js'
+
+describe('clickops heat (end to end)', () => {
+  let local: KinesisLocal
+  let client: KinesisClient
+  let stream: string
+
+  before(async () => {
+    local = await sharedKinesisLocal()
+    client = local.client()
+    stream = uniqueStreamName('heat-cli')
+    await createStream(client, stream, 4)
+    const records = Array.from({length: 200}, (_, i) => ({Data: new TextEncoder().encode(`{"n":${i}}`), PartitionKey: i < 150 ? '35' : `u${i}`}))
+    const out = await client.send(new PutRecordsCommand({Records: records, StreamName: stream}))
+    expect(out.FailedRecordCount ?? 0).to.equal(0)
+  })
+
+  const base = () => ['--endpoint-url', local.endpoint, '--stream', stream]
+
+  it('--json prints the typed snapshot and nothing else', async () => {
+    const r = await runCli(['heat', ...base(), '--json', '--window', '2m'])
+    expect(r.code, r.stderr).to.equal(0)
+    const result = JSON.parse(r.stdout) as HeatResult
+    expect(result).to.include({source: 'stream', streamName: stream, target: 'local', windowSeconds: 120})
+    expect(result.shards).to.have.length(4)
+    const hot = shardForKey(await listShards(client, stream), '35')!.ShardId
+    const shard = result.shards.find((s) => s.shardId === hot)!
+    expect(shard.topKeys![0].partitionKey).to.equal('35')
+    expect(result.shards.reduce((t, s) => t + s.recordsPerSecond * 120, 0)).to.be.closeTo(200, 1e-9)
+    expect(result.cost!.recordsRead).to.equal(200)
+    expect(r.stderr).to.equal('')
+  })
+
+  it('off a terminal prints one snapshot as a table and exits', async () => {
+    const r = await runCli(['heat', ...base(), '--sort', 'heat'])
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout).to.match(new RegExp(`^stream\\s+${stream}$`, 'm'))
+    expect(r.stdout).to.match(/^open shards\s+4$/m)
+    expect(r.stdout).to.match(/│ shard\s+│ util/)
+    expect([...r.stdout.matchAll(/│ (shardId-\d{12}) /g)]).to.have.length(4)
+    expect(r.stdout).to.match(/35 \d+%/)
+    expect(r.stdout).to.include('note: Read 200 records')
+    expect(r.stderr).to.include('target: local')
+  })
+
+  it('rejects bad flags before any AWS call', async () => {
+    // A closed port as endpoint: reaching it would fail differently (exit 5).
+    const closed = ['--endpoint-url', 'http://127.0.0.1:9', '--stream', stream]
+    for (const [args, message] of [
+      [['--window', '5s'], /--window 5s is out of range for the stream source \(10s to 1h\)/],
+      [['--window', 'soon'], /--window "soon" is not a duration/],
+      [['--refresh', '100ms'], /--refresh 100ms is below 1s/],
+      [['--source', 'cloudwatch', '--window', '30s', '--target', 'aws', '--region', 'us-east-1'], /out of range for the cloudwatch source \(1m to 1d\)/],
+    ] as const) {
+      const r = await runCli(['heat', ...closed, ...args])
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(2)
+      expect(r.stderr).to.match(message)
+    }
+    const embedded = await runCli(['heat', '--source', 'cloudwatch', '--stream', stream])
+    expect(embedded.code).to.equal(2)
+    expect(embedded.stderr).to.include('The cloudwatch source is not available on the embedded local stack')
+  })
+
+  it('exits 3 when the stream does not exist', async () => {
+    const r = await runCli(['heat', '--endpoint-url', local.endpoint, '--stream', uniqueStreamName('nope'), '--once'])
+    expect(r.code).to.equal(3)
+    expect(r.stderr).to.match(/does not exist on target local/)
+  })
+
+  it('loads neither ink nor React for --help, --json or a one-shot table', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'clickops-trace-'))
+    try {
+      const tracer = fileURLToPath(new URL('../fixtures/trace-imports.mjs', import.meta.url))
+      for (const [name, args] of [['help', ['heat', '--help']], ['json', ['heat', ...base(), '--json']], ['once', ['heat', ...base(), '--once']]] as const) {
+        const file = join(dir, `${name}.log`)
+        const r = await runCli([...args], {env: {NODE_OPTIONS: `--import ${tracer}`, TRACE_IMPORTS_FILE: file}})
+        expect(r.code, r.stderr).to.equal(0)
+        const loaded = await readFile(file, 'utf8')
+        expect(loaded).to.include('bin/run.js')
+        expect(loaded, name).not.to.match(/node_modules\/(ink|react)\//)
+        if (name === 'help') expect(loaded).not.to.match(/node_modules\/@aws-sdk\//)
+      }
+    } finally {
+      await rm(dir, {force: true, recursive: true})
+    }
+  })
+})

@@ -1,12 +1,14 @@
 import {BaseCommand} from '../cli/base-command.js'
 import {keyValues, table} from '../cli/output.js'
+import type {IngestionApiInfo} from '../lib/gateway/endpoint.js'
 import type {StreamStatus} from '../lib/kinesis/status.js'
 
-export type StatusResult = StreamStatus & {target: string; region: string}
+/** `api`: the stream's ingestion API (null: none provisioned); `apiError`: why it could not be looked up. */
+export type StatusResult = StreamStatus & {target: string; region: string; api: IngestionApiInfo | null; apiError?: string}
 
 export default class Status extends BaseCommand<typeof Status> {
-  static override summary = "Show the stream's summary: status, mode, shards, retention, encryption, monitoring, tags."
-  static override description = `Lists each open shard with its share of the hash-key space. Exits with code 3 when the stream does not exist.`
+  static override summary = "Show the stream's summary: status, mode, shards, retention, encryption, monitoring, tags, ingestion API."
+  static override description = `Lists each open shard with its share of the hash-key space, and the ingestion API of \`clickops provision\` (URL, stage, whether a key is required). Exits with code 3 when the stream does not exist.`
   static override examples = [
     '<%= config.bin %> status',
     '<%= config.bin %> status --stream orders --json',
@@ -14,10 +16,15 @@ export default class Status extends BaseCommand<typeof Status> {
   ]
 
   async run(): Promise<StatusResult> {
-    const {clients, region, stream, target} = await this.connect()
-    const {getStreamStatus} = await import('../lib/kinesis/status.js')
+    const {clients, localEndpoints, region, stream, target} = await this.connect()
+    const [{getStreamStatus}, {describeIngestionApi}] = await Promise.all([import('../lib/kinesis/status.js'), import('../lib/gateway/endpoint.js')])
     const status = await getStreamStatus(await clients.kinesis(), stream, target.kind)
-    const result: StatusResult = {...status, region, target: target.kind}
+    const result: StatusResult = {...status, api: null, region, target: target.kind}
+    try {
+      result.api = (await describeIngestionApi({clients, localEndpoints, stream, target})) ?? null
+    } catch (error) {
+      result.apiError = error instanceof Error ? error.message : String(error)
+    }
     if (!this.jsonEnabled()) this.log(render(result))
     return result
   }
@@ -35,6 +42,7 @@ function render(s: StatusResult): string {
     ['encryption', s.encryption === 'KMS' ? `KMS (${s.kmsKeyId ?? 'alias/aws/kinesis'})` : 'none'],
     ['monitoring', s.enhancedMonitoring.length > 0 ? `enhanced: ${s.enhancedMonitoring.join(', ')}` : 'stream-level only'],
     ['tags', tags || '(none)'],
+    ['api', s.api ? `${s.api.invokeUrl} (stage ${s.api.stage}, ${s.api.apiKeyRequired ? 'API key required' : 'no API key'})` : s.apiError ? `unknown: ${s.apiError}` : 'none (`clickops provision` creates it)'],
   ])
   const rows = s.openShards.map((sh) => [sh.shardId, `${sh.hashSpacePercent.toFixed(2)}%`, sh.startingHashKey, sh.endingHashKey])
   return `${head}\n\n${table(['open shard', 'hash space', 'starting hash key', 'ending hash key'], rows, {align: ['left', 'right', 'right', 'right']})}`

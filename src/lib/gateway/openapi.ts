@@ -50,7 +50,8 @@ export interface Operation {
 }
 
 export interface GatewayResponse {
-  statusCode: string
+  /** Omitted on DEFAULT_4XX/DEFAULT_5XX: each response type keeps its own status. */
+  statusCode?: string
   responseTemplates: Record<string, string>
   responseParameters?: Record<string, string>
 }
@@ -198,8 +199,8 @@ export const GATEWAY_RESPONSES: Record<string, GatewayResponse> = {
   UNSUPPORTED_MEDIA_TYPE: {statusCode: '415', responseTemplates: {'application/json': MESSAGE_ONLY}},
   THROTTLED: {statusCode: '429', responseTemplates: {'application/json': MESSAGE_ONLY}},
   QUOTA_EXCEEDED: {statusCode: '429', responseTemplates: {'application/json': MESSAGE_ONLY}},
-  DEFAULT_4XX: {statusCode: '400', responseTemplates: {'application/json': MESSAGE_ONLY}},
-  DEFAULT_5XX: {statusCode: '500', responseTemplates: {'application/json': MESSAGE_ONLY}},
+  DEFAULT_4XX: {responseTemplates: {'application/json': MESSAGE_ONLY}},
+  DEFAULT_5XX: {responseTemplates: {'application/json': MESSAGE_ONLY}},
 }
 
 /** The models: the event and the batch derive from the one schema in src/lib/clickstream. */

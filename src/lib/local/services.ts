@@ -7,6 +7,7 @@ import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {apisDir} from '../gateway/state.js'
 import type {LocalConfig, LocalPortName} from './config.js'
 import {sleep} from './process.js'
 
@@ -99,5 +100,34 @@ export async function awaitPersisted(file: string, timeoutMs = 10_000): Promise<
   return false
 }
 
-/** The services of the stack, in start order. The local gateway joins here. */
-export const STACK_SERVICES: ServiceSpec[] = [kinesisService]
+/**
+ * The local gateway's entry, next to this module: `dist/lib/gateway/main.js` when clickops runs from
+ * the built package (plain node), `src/lib/gateway/main.ts` when it runs from the TypeScript sources
+ * (bin/dev.js, tests under tsx); then tsx's loader is preloaded, resolved from this package so that
+ * it works from any working directory. Nothing else is needed in production.
+ */
+export function gatewayLaunchArgs(): string[] {
+  const here = fileURLToPath(import.meta.url)
+  const fromSources = here.endsWith('.ts')
+  const main = join(dirname(here), '..', 'gateway', fromSources ? 'main.ts' : 'main.js')
+  return fromSources ? ['-r', LOOPBACK_PRELOAD, '--import', import.meta.resolve('tsx'), main] : ['-r', LOOPBACK_PRELOAD, main]
+}
+
+export const gatewayService: ServiceSpec = {
+  name: 'gateway',
+  description: 'local API gateway (serves the APIs of `clickops provision`)',
+  ports: ['gateway'],
+  launch: (config) => ({
+    args: gatewayLaunchArgs(),
+    env: {
+      CLICKOPS_GATEWAY_PORT: String(config.ports.gateway),
+      CLICKOPS_GATEWAY_APIS_DIR: apisDir(config.dir),
+      CLICKOPS_GATEWAY_KINESIS_ENDPOINT: kinesisService.endpoint(config),
+    },
+  }),
+  healthUrl: (config) => `http://127.0.0.1:${config.ports.gateway}/health`,
+  endpoint: (config) => `http://127.0.0.1:${config.ports.gateway}`,
+}
+
+/** The services of the stack, in start order. */
+export const STACK_SERVICES: ServiceSpec[] = [kinesisService, gatewayService]

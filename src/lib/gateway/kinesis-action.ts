@@ -1,0 +1,45 @@
+/**
+ * The integration's back end for the local gateway: the Kinesis action named by the integration URI,
+ * performed with the SDK on the rendered request template, answered the way Kinesis answers API
+ * Gateway (HTTP status, and a JSON body: the action's output, or `{"__type", "message"}` on error).
+ */
+import type {KinesisClient} from '@aws-sdk/client-kinesis'
+
+import type {IntegrationAction} from './openapi.js'
+
+export interface KinesisAnswer {
+  status: number
+  body: Record<string, unknown>
+}
+
+/** The request template did not produce a valid action input (a bug in the template, not the caller's fault). */
+export class TemplateOutputError extends Error {}
+
+function base64Data(value: unknown, where: string): Uint8Array {
+  if (typeof value !== 'string') throw new TemplateOutputError(`${where}.Data is not a base64 string`)
+  return Buffer.from(value, 'base64')
+}
+
+export async function performKinesisAction(kinesis: KinesisClient, action: IntegrationAction, input: unknown): Promise<KinesisAnswer> {
+  if (input === null || typeof input !== 'object') throw new TemplateOutputError('the request template did not produce a JSON object')
+  const sdk = await import('@aws-sdk/client-kinesis')
+  const request = input as Record<string, unknown>
+  let command
+  if (action === 'PutRecord') {
+    command = new sdk.PutRecordCommand({...(request as object), Data: base64Data(request.Data, 'PutRecord')} as import('@aws-sdk/client-kinesis').PutRecordInput)
+  } else {
+    if (!Array.isArray(request.Records)) throw new TemplateOutputError('PutRecords.Records is not an array')
+    const records = (request.Records as Record<string, unknown>[]).map((r, i) => ({...(r as object), Data: base64Data(r?.Data, `Records[${i}]`)}))
+    command = new sdk.PutRecordsCommand({...(request as object), Records: records} as import('@aws-sdk/client-kinesis').PutRecordsInput)
+  }
+  try {
+    const {$metadata: _metadata, ...output} = (await kinesis.send(command as never)) as unknown as Record<string, unknown>
+    return {body: output, status: 200}
+  } catch (error) {
+    const e = error as {name?: string; message?: string; $metadata?: {httpStatusCode?: number}}
+    const status = e.$metadata?.httpStatusCode
+    // No HTTP status means Kinesis was never reached (connection refused, timeout): an integration failure.
+    if (status === undefined) throw error
+    return {body: {__type: e.name ?? 'UnknownError', message: e.message ?? ''}, status}
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * The local gateway's request validator: the API document's draft-04 models compiled with ajv
+ * (ajv-draft-04), with `$ref`s between models resolved, and API Gateway's style of error text.
+ */
+import type {ErrorObject, ValidateFunction} from 'ajv'
+import AjvModule from 'ajv-draft-04'
+
+import type {ApiDocument, JsonSchema} from './openapi.js'
+
+const Ajv = ((AjvModule as unknown as {default?: unknown}).default ?? AjvModule) as unknown as new (options: Record<string, unknown>) => {
+  compile(schema: JsonSchema): ValidateFunction
+}
+
+const MODEL_REF = /^#\/components\/schemas\/(.+)$/
+
+/** Replaces `{"$ref": "#/components/schemas/X"}` by model X (API Gateway resolves the same references). */
+export function inlineRefs(schema: unknown, models: Record<string, JsonSchema>, depth = 0): unknown {
+  if (depth > 32) throw new Error('model references nest too deeply (a cycle?)')
+  if (Array.isArray(schema)) return schema.map((s) => inlineRefs(s, models, depth + 1))
+  if (schema === null || typeof schema !== 'object') return schema
+  const ref = (schema as {$ref?: unknown}).$ref
+  if (typeof ref === 'string') {
+    const name = MODEL_REF.exec(ref)?.[1]
+    if (name === undefined || models[name] === undefined) throw new Error(`unknown model reference ${ref}`)
+    return inlineRefs(models[name], models, depth + 1)
+  }
+  return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, inlineRefs(v, models, depth + 1)]))
+}
+
+/** A validator per model name of the document. */
+export function compileModels(doc: ApiDocument): (ref: string) => ValidateFunction {
+  const ajv = new Ajv({allErrors: true, strict: false, verbose: true})
+  const cache = new Map<string, ValidateFunction>()
+  return (ref: string) => {
+    let validate = cache.get(ref)
+    if (validate === undefined) {
+      validate = ajv.compile(inlineRefs({$ref: ref}, doc.components.schemas) as JsonSchema)
+      cache.set(ref, validate)
+    }
+    return validate
+  }
+}
+
+const MAX_REPORTED = 10
+const clip = (value: unknown) => {
+  const text = JSON.stringify(value) ?? String(value)
+  return text.length > 40 ? `${text.slice(0, 37)}...` : text
+}
+const typeName = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value)
+
+/** One line per problem, in the words of API Gateway's validator, prefixed by where it is. */
+export function describeError(error: ErrorObject): string {
+  const at = error.instancePath === '' ? '' : `${error.instancePath}: `
+  const p = error.params as Record<string, unknown>
+  switch (error.keyword) {
+    case 'required':
+      return `${at}object has missing required properties (["${String(p.missingProperty)}"])`
+    case 'additionalProperties':
+      return `${at}object instance has properties which are not allowed by the schema: ["${String(p.additionalProperty)}"]`
+    case 'type':
+      return `${at}instance type (${typeName(error.data)}) does not match any allowed primitive type (allowed: ["${String(p.type)}"])`
+    case 'pattern':
+      return `${at}ECMA 262 regex "${String(p.pattern)}" does not match input string ${clip(error.data)}`
+    case 'enum':
+      return `${at}instance value (${clip(error.data)}) not found in enum (possible values: ${JSON.stringify(p.allowedValues)})`
+    case 'maxItems':
+      return `${at}array is too long: must have at most ${String(p.limit)} elements but instance has ${(error.data as unknown[]).length} elements`
+    case 'minItems':
+      return `${at}array is too short: must have at least ${String(p.limit)} elements but instance has ${(error.data as unknown[]).length} elements`
+    case 'minimum':
+      return `${at}numeric instance is lower than the required minimum (minimum: ${String(p.limit)}, found: ${clip(error.data)})`
+    case 'maximum':
+      return `${at}numeric instance is greater than the required maximum (maximum: ${String(p.limit)}, found: ${clip(error.data)})`
+    default:
+      return `${at}${error.message ?? error.keyword}`
+  }
+}
+
+/** `[problem, problem, ...]` like API Gateway's `$context.error.validationErrorString` (first ten). */
+export function validationErrorString(errors: readonly ErrorObject[]): string {
+  const lines = errors.slice(0, MAX_REPORTED).map((e) => describeError(e))
+  if (errors.length > MAX_REPORTED) lines.push(`and ${errors.length - MAX_REPORTED} more`)
+  return `[${lines.join(', ')}]`
+}

@@ -1,0 +1,219 @@
+import {Flags} from '@oclif/core'
+import {once} from 'node:events'
+
+import {BaseCommand} from '../cli/base-command.js'
+import {colorEnabled, style} from '../cli/output.js'
+import type {TailOutput} from '../lib/tail/format.js'
+import type {TailSummary} from '../lib/tail/tail.js'
+
+export type TailResult = TailSummary
+
+export default class Tail extends BaseCommand<typeof Tail> {
+  static override summary = "Follow one user's records, or the whole stream, live and through resharding."
+  static override description = `With --user (or --partition-key) only the shard that holds the key's hash is read (MD5 of the key, as Kinesis routes it), and only that key's records are printed. A start in the past walks the key's shard lineage from the oldest retained shard that held its hash; when a shard closes in a reshard, reading continues in the child that holds the hash, with no record lost or repeated. Without a key every shard is read and the records are merged in arrival order.
+
+Reading stays within the per-shard read limits (5 GetRecords calls/s, 2 MiB/s; one call per second when idle), backs off when throttled and renews expired iterators where it left off. KPL-aggregated records are de-aggregated and filtered by each user record's own partition key. Memory stays flat however much is scanned.
+
+Output: pretty (coloured, on a terminal), json (one object per line: partitionKey, shardId, sequenceNumber, approximateArrivalTimestamp, data — parsed when it is JSON, base64 otherwise — and dataEncoding; the default when stdout is not a terminal) or raw (the data only). On a terminal a status line on stderr shows the shards being read, records scanned versus matched, and the lag.
+
+Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of them exit 0 and print the counts on stderr. Exit 2 for invalid flags (before any AWS call), 3 when the stream does not exist.`
+
+  static override examples = [
+    {command: '<%= config.bin %> tail --user 35', description: "Follow user 35's new events."},
+    {command: '<%= config.bin %> tail --user 35 --from trim-horizon --no-follow', description: "Everything retained for user 35, through past reshards, then stop."},
+    {command: '<%= config.bin %> tail --user 35 --from 10m --output json | jq .data.event_name', description: 'The last ten minutes and onwards, as JSON lines.'},
+    {command: '<%= config.bin %> tail --from 2026-01-31T12:00:00Z --until 2026-01-31T12:05:00Z --output raw', description: 'Five minutes of the whole stream, data only.'},
+    {command: '<%= config.bin %> tail --partition-key 35 --from-sequence 49680580346631208046493830204172907465192613764006936578 --limit 20', description: 'Twenty records from a known sequence number on.'},
+  ]
+
+  static override flags = {
+    user: Flags.string({
+      char: 'u',
+      description: 'Only this user\'s records: the user id is the partition key (same as --partition-key).',
+      helpValue: 'ID',
+    }),
+    'partition-key': Flags.string({
+      char: 'k',
+      description: 'Only records with this partition key; only the shard holding its hash is read.',
+      exclusive: ['user'],
+      helpValue: 'KEY',
+    }),
+    from: Flags.string({
+      description: 'Where to start: latest (the default: only what arrives from now on), trim-horizon (everything retained), an ISO-8601 time, or a duration ago (10m, 2h).',
+      exclusive: ['from-sequence'],
+      helpValue: 'latest|trim-horizon|TIME|DURATION',
+    }),
+    'from-sequence': Flags.string({
+      description: 'Start at this sequence number (with --user/--partition-key), e.g. the lastSequenceNumber of an earlier run.',
+      helpValue: 'N',
+    }),
+    follow: Flags.boolean({
+      allowNo: true,
+      default: true,
+      description: 'Keep reading at the tip (default); --no-follow stops once every shard read is caught up (MillisBehindLatest 0).',
+    }),
+    limit: Flags.integer({
+      char: 'n',
+      description: 'Stop after this many matching records.',
+      helpValue: 'N',
+    }),
+    until: Flags.string({
+      description: 'Stop at the first record that arrived after this time (ISO-8601, or a duration ago).',
+      helpValue: 'TIME',
+    }),
+    output: Flags.option({
+      char: 'o',
+      description: 'pretty (default on a terminal), json (one object per line; default otherwise) or raw (data only). --json means --output json.',
+      options: ['pretty', 'json', 'raw'] as const,
+    })(),
+  }
+
+  async run(): Promise<TailResult | undefined> {
+    const {flags} = this
+    const [{planTail}] = await Promise.all([import('../lib/tail/plan.js')])
+    const plan = planTail(
+      {follow: flags.follow, from: flags.from, fromSequence: flags['from-sequence'], limit: flags.limit, partitionKey: flags['partition-key'], until: flags.until, user: flags.user},
+      new Date(),
+    )
+    const output: TailOutput = this.jsonEnabled() ? 'json' : (flags.output ?? (process.stdout.isTTY ? 'pretty' : 'json'))
+    this.target() // validates the global flags before anything starts
+
+    const stop = new AbortController()
+    let interrupts = 0
+    const onSigint = () => {
+      interrupts += 1
+      if (interrupts > 1) process.exit(130)
+      stop.abort()
+    }
+    const onStdoutError = (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') stop.abort()
+    }
+    process.on('SIGINT', onSigint)
+    process.on('SIGTERM', onSigint)
+    process.stdout.on('error', onStdoutError)
+    let status: StatusLine | undefined
+
+    try {
+      const {clients, stream, target} = await this.connect()
+      const [{tail}, format] = await Promise.all([import('../lib/tail/tail.js'), import('../lib/tail/format.js')])
+      status = new StatusLine(plan.follow && Boolean(process.stderr.isTTY) && !this.jsonEnabled(), Boolean(process.stdout.isTTY))
+      const paint = colorEnabled() ? style : (text: string) => text
+      const line = status
+      const note = (message: string) => {
+        line.clear()
+        this.note(message)
+      }
+      const what = plan.partitionKey === undefined ? 'every shard' : `key ${plan.partitionKey}`
+
+      const write = async (chunk: string | Uint8Array) => {
+        line.beforeRecord()
+        if (!process.stdout.write(chunk)) await Promise.race([once(process.stdout, 'drain'), once(stop.signal, 'abort')])
+      }
+
+      const summary = await tail(
+        await clients.kinesis(),
+        stream,
+        plan,
+        {
+          onPlan: (p) => {
+            if (plan.partitionKey !== undefined) {
+              note(`tail: ${what} (hash ${p.hash}) → ${p.lineage.join(' → ')}, from ${describeStart(plan.start)}${plan.follow ? '' : ' to the tip'}.`)
+            } else {
+              note(`tail: ${p.initial.length} of ${p.shardCount} shards of ${stream} to start with, from ${describeStart(plan.start)}${plan.follow ? '' : ' to the tip'}, merged in arrival order.`)
+            }
+          },
+          onReady: (shards) => {
+            if (plan.follow) note(`tail: following ${shards.length === 1 ? shards[0] : `${shards.length} shards`}; Ctrl-C to stop.`)
+          },
+          onRecord: (record) =>
+            write(output === 'json' ? format.formatJson(record) : output === 'raw' ? format.formatRaw(record) : format.formatPretty(record, paint)),
+          onShardChange: (change) => {
+            if (!('closed' in change)) return
+            note(`tail: ${change.closed} closed (reshard); continuing in ${change.children.length > 0 ? change.children.join(', ') : 'no child'}.`)
+          },
+          onStatus: (s) => line.update(() => format.formatStatus(s, (process.stderr.columns ?? 120) - 1)),
+          onReaderEvent: (event) => {
+            if (event.type === 'retry') note(`tail: ${event.operation} on ${event.shardId} failed (${event.error}); retrying in ${event.delayMs} ms.`)
+          },
+        },
+        {signal: stop.signal, targetName: target.kind},
+      )
+      line.stop()
+      this.note(summaryLine(summary, plan.limit))
+      return this.jsonEnabled() ? undefined : summary
+    } finally {
+      status?.stop()
+      process.off('SIGINT', onSigint)
+      process.off('SIGTERM', onSigint)
+      process.stdout.off('error', onStdoutError)
+    }
+  }
+}
+
+function describeStart(start: import('../lib/tail/plan.js').TailStart): string {
+  switch (start.kind) {
+    case 'time':
+      return start.at.toISOString()
+    case 'sequence':
+      return `sequence number ${start.sequenceNumber}`
+    default:
+      return start.kind
+  }
+}
+
+function summaryLine(s: TailSummary, limit?: number): string {
+  const n = (x: number) => x.toLocaleString('en-US')
+  const why = {limit: `--limit ${limit} reached`, signal: 'stopped', tip: 'reached the tip', until: '--until reached'}[s.stoppedBy]
+  const shards = s.shards.length === 1 ? s.shards[0] : `${s.shards.length} shards`
+  const last = s.lastSequenceNumber === undefined ? '' : `; last sequence number ${s.lastSequenceNumber}`
+  return `tail: ${why}: ${n(s.matched)} matching of ${n(s.scanned)} records scanned on ${shards}${last}.`
+}
+
+/** The status line on stderr (a terminal only), redrawn at most ten times a second. */
+class StatusLine {
+  private shown = false
+  private lastDraw = 0
+  private text?: () => string
+  private timer?: NodeJS.Timeout
+
+  constructor(
+    private readonly enabled: boolean,
+    /** stdout is the same terminal: records must not be written over the status line. */
+    private readonly sharesTerminal: boolean,
+  ) {}
+
+  update(text: () => string): void {
+    if (!this.enabled) return
+    this.text = text
+    if (Date.now() - this.lastDraw >= 100) this.draw()
+  }
+
+  /** Before a record goes to stdout. */
+  beforeRecord(): void {
+    if (!this.shown || !this.sharesTerminal) return
+    this.clear()
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined
+      this.draw()
+    }, 100).unref()
+  }
+
+  clear(): void {
+    if (!this.shown) return
+    process.stderr.write('\r\u001B[2K')
+    this.shown = false
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = undefined
+    this.clear()
+  }
+
+  private draw(): void {
+    if (this.text === undefined) return
+    this.lastDraw = Date.now()
+    process.stderr.write(`\r\u001B[2K${style(this.text(), 'dim')}`)
+    this.shown = true
+  }
+}

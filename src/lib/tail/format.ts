@@ -1,0 +1,108 @@
+/**
+ * How `tail` prints a record (json, pretty, raw) and its status line. Pure: colour comes in as a
+ * function, so the command decides whether the terminal gets any.
+ */
+import {formatDuration} from '../parse.js'
+import type {TailRecord} from './records.js'
+
+export const OUTPUTS = ['pretty', 'json', 'raw'] as const
+export type TailOutput = (typeof OUTPUTS)[number]
+
+export type Paint = (text: string, ...styles: ('bold' | 'dim' | 'red' | 'green' | 'yellow' | 'blue' | 'cyan' | 'gray')[]) => string
+const plainPaint: Paint = (text) => text
+
+const utf8 = new TextDecoder('utf-8', {fatal: true})
+
+/** The data as JSON when it is JSON, else as base64. */
+export function decodeData(data: Uint8Array): {encoding: 'json'; value: unknown; text: string} | {encoding: 'base64'; value: string; text?: string} {
+  let text: string | undefined
+  try {
+    text = utf8.decode(data)
+  } catch {
+    text = undefined
+  }
+  if (text !== undefined) {
+    const first = text.trimStart()[0]
+    if (first !== undefined && '{["-0123456789tfn'.includes(first)) {
+      try {
+        return {encoding: 'json', text, value: JSON.parse(text)}
+      } catch {
+        // not JSON
+      }
+    }
+  }
+  return {encoding: 'base64', text, value: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')}
+}
+
+/** One JSON object per line: partitionKey, shardId, sequenceNumber, approximateArrivalTimestamp, data. */
+export function formatJson(record: TailRecord): string {
+  const data = decodeData(record.data)
+  const out: Record<string, unknown> = {
+    partitionKey: record.partitionKey,
+    shardId: record.shardId,
+    sequenceNumber: record.sequenceNumber,
+  }
+  if (record.subSequenceNumber !== undefined) out.subSequenceNumber = record.subSequenceNumber
+  if (record.explicitHashKey !== undefined) out.explicitHashKey = record.explicitHashKey
+  out.approximateArrivalTimestamp = record.approximateArrivalTimestamp?.toISOString() ?? null
+  out.data = data.value
+  out.dataEncoding = data.encoding
+  return `${JSON.stringify(out)}\n`
+}
+
+/** The data only, followed by a newline. */
+export function formatRaw(record: TailRecord): Uint8Array {
+  const out = new Uint8Array(record.data.byteLength + 1)
+  out.set(record.data, 0)
+  out[record.data.byteLength] = 0x0a
+  return out
+}
+
+const EVENT_STYLE: Record<string, Parameters<Paint>[1]> = {AddToCart: 'yellow', Purchase: 'green', Search: 'blue', ViewContent: 'cyan'}
+
+/** `2026-01-31 12:00:01.234  shardId-000000000003  4968…  Purchase  user 35  {...}` */
+export function formatPretty(record: TailRecord, paint: Paint = plainPaint): string {
+  const time = record.approximateArrivalTimestamp?.toISOString().replace('T', ' ').replace('Z', '') ?? '-'.repeat(23)
+  const data = decodeData(record.data)
+  const seq = record.subSequenceNumber === undefined ? record.sequenceNumber : `${record.sequenceNumber}/${record.subSequenceNumber}`
+  let event = ''
+  let body: string
+  if (data.encoding === 'json') {
+    const value = data.value as Record<string, unknown> | null
+    const name = typeof value === 'object' && value !== null && typeof value.event_name === 'string' ? value.event_name : undefined
+    if (name !== undefined) event = paint(name.padEnd(11), EVENT_STYLE[name] ?? 'bold')
+    body = JSON.stringify(data.value)
+  } else {
+    body = data.text !== undefined && !/[\u0000-\u0008\u000e-\u001f\u007f]/.test(data.text) ? data.text.replaceAll('\n', '\\n') : paint(`base64:${data.value}`, 'dim')
+  }
+  const parts = [paint(time, 'dim'), paint(record.shardId, 'cyan'), paint(seq, 'gray')]
+  if (event !== '') parts.push(event)
+  parts.push(paint(`user ${record.partitionKey}`, 'bold'), body)
+  return `${parts.join('  ')}\n`
+}
+
+export interface TailStatus {
+  /** Shards being read now. */
+  shards: string[]
+  /** Kinesis records read. */
+  scanned: number
+  /** Records printed. */
+  matched: number
+  /** The largest MillisBehindLatest among the shards being read. */
+  millisBehindLatest?: number
+  throttles: number
+}
+
+const count = (n: number) => n.toLocaleString('en-US')
+
+/** The status line: shards, scanned versus matched, lag; cut to `width` columns. */
+export function formatStatus(status: TailStatus, width = 120): string {
+  const shards =
+    status.shards.length === 1 ? status.shards[0] : status.shards.length === 0 ? 'no shard' : `${status.shards.length} shards`
+  const lag = status.millisBehindLatest === undefined ? '?' : status.millisBehindLatest === 0 ? 'at the tip' : `${formatDuration(status.millisBehindLatest)} behind`
+  const parts = [`reading ${shards}`, `scanned ${count(status.scanned)}`, `matched ${count(status.matched)}`, lag]
+  if (status.throttles > 0) parts.push(`throttled ${count(status.throttles)}×`)
+  parts.push('Ctrl-C to stop')
+  const line = parts.join(' · ')
+  return line.length > width ? `${line.slice(0, Math.max(0, width - 1))}…` : line
+}

@@ -1,0 +1,179 @@
+/**
+ * What `clickops tail` reads, decided before any AWS call (planTail, pure) and, once the shards are
+ * listed, where each reader starts (readPlan, pure).
+ */
+import type {ChildShard, Shard} from '@aws-sdk/client-kinesis'
+
+import {ClickopsError, ExitCode, UsageError} from '../errors.js'
+import {hashKeyOf} from '../kinesis/hashkey.js'
+import {chainShardForSequence, descendantIds, hashChain, holdsHash, openShardForHash, rootShards} from '../kinesis/lineage.js'
+import {MAX_PARTITION_KEY_LENGTH} from '../kinesis/limits.js'
+import type {StartPosition} from '../kinesis/reader.js'
+import {parseIntInRange, parseTime} from '../parse.js'
+
+export type TailStart =
+  | {kind: 'latest'}
+  | {kind: 'trim-horizon'}
+  | {kind: 'time'; at: Date}
+  | {kind: 'sequence'; sequenceNumber: string}
+
+export interface TailPlan {
+  /** Only records with this partition key (`--user` / `--partition-key`); every record when absent. */
+  partitionKey?: string
+  start: TailStart
+  /** Keep reading at the tip (default) or stop there (`--no-follow`). */
+  follow: boolean
+  /** Stop after this many matching records. */
+  limit?: number
+  /** Stop at the first record that arrived after this time. */
+  until?: Date
+}
+
+/** The flags as the user typed them. */
+export interface TailInput {
+  user?: string
+  partitionKey?: string
+  from?: string
+  fromSequence?: string
+  follow?: boolean
+  limit?: number | string
+  until?: string
+}
+
+const LATEST = new Set(['latest', 'now'])
+const TRIM_HORIZON = new Set(['trim-horizon', 'trim_horizon', 'earliest', 'beginning'])
+
+/** Validates the flags into a plan; throws UsageError (exit 2) on bad input. `now` resolves `10m`. */
+export function planTail(input: TailInput, now: Date): TailPlan {
+  if (input.user !== undefined && input.partitionKey !== undefined && input.user !== input.partitionKey) {
+    throw new UsageError('--user and --partition-key name the same thing; give one of them.', '--user 35 is --partition-key 35.')
+  }
+  const partitionKey = input.user ?? input.partitionKey
+  if (partitionKey !== undefined) {
+    const length = [...partitionKey].length
+    if (length < 1 || length > MAX_PARTITION_KEY_LENGTH) {
+      throw new UsageError(`A partition key has 1 to ${MAX_PARTITION_KEY_LENGTH} characters, not ${length}.`)
+    }
+  }
+
+  if (input.from !== undefined && input.fromSequence !== undefined) {
+    throw new UsageError('--from and --from-sequence both say where to start; give one of them.')
+  }
+  let start: TailStart
+  if (input.fromSequence !== undefined) {
+    const sequenceNumber = input.fromSequence.trim()
+    if (!/^\d{1,128}$/.test(sequenceNumber)) {
+      throw new UsageError(`--from-sequence "${input.fromSequence}" is not a sequence number.`, 'A sequence number is a string of digits, as `tail --output json` prints it.')
+    }
+    if (partitionKey === undefined) {
+      throw new UsageError('--from-sequence needs --user or --partition-key: a sequence number belongs to one shard.', 'Add --user <id>, or start the whole stream at a time with --from.')
+    }
+    start = {kind: 'sequence', sequenceNumber}
+  } else {
+    const from = (input.from ?? 'latest').trim()
+    if (LATEST.has(from.toLowerCase())) start = {kind: 'latest'}
+    else if (TRIM_HORIZON.has(from.toLowerCase())) start = {kind: 'trim-horizon'}
+    else {
+      let at: Date
+      try {
+        at = parseTime(from, now, '--from')
+      } catch {
+        throw new UsageError(
+          `--from "${from}" is not a starting point.`,
+          'Use latest, trim-horizon, an ISO-8601 time (2026-01-31T12:00:00Z) or a duration ago (10m).',
+        )
+      }
+      if (at.getTime() > now.getTime()) throw new UsageError(`--from ${at.toISOString()} is in the future.`, 'Use latest to start at the tip.')
+      start = {at, kind: 'time'}
+    }
+  }
+
+  const follow = input.follow ?? true
+  const limit = input.limit === undefined ? undefined : parseIntInRange(input.limit, '--limit', 1, Number.MAX_SAFE_INTEGER)
+  const until = input.until === undefined ? undefined : parseTime(input.until, now, '--until')
+  if (until !== undefined) {
+    if (start.kind === 'time' && until.getTime() <= start.at.getTime()) {
+      throw new UsageError(`--until ${until.toISOString()} is not after --from ${start.at.toISOString()}.`)
+    }
+    if (start.kind === 'latest' && until.getTime() <= now.getTime()) {
+      throw new UsageError(`--until ${until.toISOString()} is in the past, and --from latest reads only what arrives from now on.`, 'Start earlier with --from (e.g. --from 1h).')
+    }
+  }
+  if (!follow && start.kind === 'latest') {
+    throw new UsageError('--no-follow with --from latest would read nothing: it stops at the tip, where latest starts.', 'Start earlier: --from trim-horizon, --from 10m or --from <ISO time>.')
+  }
+  return {follow, limit, partitionKey, start, until}
+}
+
+/** Where the readers start, given the stream's shards. */
+export interface ReadPlan {
+  /** The shards read first and where each starts. */
+  initial: {shardId: string; start: StartPosition}[]
+  /** Every listed shard the readers are expected to reach (a child waits for those of its parents). */
+  planned: string[]
+  /** Where a child shard is read from once its parents are done. */
+  childStart: StartPosition
+  /** Whether a child shard is read (with a key: only the child holding its hash). */
+  selectChild: (child: Pick<ChildShard, 'HashKeyRange'>) => boolean
+  /** The key's hash, when reading one key. */
+  hash?: bigint
+  /** With a key: the listed shards that held its hash, from the first one read to the open one. */
+  lineage: string[]
+}
+
+/**
+ * Where each reader starts. With --from-sequence, `sequenceShardId` names the shard found to hold
+ * the sequence number (see sequenceCandidates); without it the chain's sequence ranges decide.
+ */
+export function readPlan(plan: TailPlan, shards: readonly Shard[], sequenceShardId?: string): ReadPlan {
+  const childStart: StartPosition = plan.start.kind === 'time' ? {timestamp: plan.start.at, type: 'AT_TIMESTAMP'} : {type: 'TRIM_HORIZON'}
+  const startOf = (): StartPosition => {
+    switch (plan.start.kind) {
+      case 'latest':
+        return {type: 'LATEST'}
+      case 'time':
+        return {timestamp: plan.start.at, type: 'AT_TIMESTAMP'}
+      case 'sequence':
+        return {sequenceNumber: plan.start.sequenceNumber, type: 'AT_SEQUENCE_NUMBER'}
+      default:
+        return {type: 'TRIM_HORIZON'}
+    }
+  }
+
+  if (plan.partitionKey === undefined) {
+    const ids = shards.map((s) => s.ShardId!)
+    if (plan.start.kind === 'latest') {
+      const open = shards.filter((s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined)
+      return {childStart, initial: open.map((s) => ({shardId: s.ShardId!, start: startOf()})), lineage: [], planned: open.map((s) => s.ShardId!), selectChild: () => true}
+    }
+    return {childStart, initial: rootShards(shards).map((s) => ({shardId: s.ShardId!, start: startOf()})), lineage: [], planned: ids, selectChild: () => true}
+  }
+
+  const hash = hashKeyOf(plan.partitionKey)
+  const selectChild = (child: Pick<ChildShard, 'HashKeyRange'>) => holdsHash(child, hash)
+  let first: Shard | undefined
+  if (plan.start.kind === 'latest') {
+    first = openShardForHash(shards, hash)
+  } else {
+    const chain = hashChain(shards, hash)
+    if (plan.start.kind === 'sequence') {
+      first = sequenceShardId === undefined ? chainShardForSequence(chain, BigInt(plan.start.sequenceNumber)) : chain.find((s) => s.ShardId === sequenceShardId)
+      if (first === undefined && chain.length > 0) {
+        throw new UsageError(
+          `Sequence number ${plan.start.sequenceNumber} is older than every retained shard that holds key "${plan.partitionKey}".`,
+          'Start with --from trim-horizon, or take a sequence number from a recent `tail --output json`.',
+        )
+      }
+    } else {
+      first = chain[0]
+    }
+  }
+  if (first === undefined) {
+    throw new ClickopsError(`No shard of the stream holds key "${plan.partitionKey}": the stream lists no open shard.`, {
+      exitCode: ExitCode.NOT_FOUND,
+      hint: 'Check the stream with `clickops status`.',
+    })
+  }
+  const planned = descendantIds(shards, [first.ShardId!], (s) => holdsHash(s, hash))
+  return {childStart, hash, initial: [{shardId: first.ShardId!, start: startOf()}], lineage: [...planned], planned: [...planned], selectChild}
+}

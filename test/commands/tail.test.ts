@@ -1,0 +1,145 @@
+/** `clickops tail` end to end: the real binary against kinesis-local. */
+import {UpdateShardCountCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
+import {expect} from 'chai'
+import type {ChildProcess} from 'node:child_process'
+
+import {hashKeyOf} from '../../src/lib/kinesis/hashkey.js'
+import {hashChain} from '../../src/lib/kinesis/lineage.js'
+import {listShards} from '../../src/lib/kinesis/shards.js'
+import {freePort, sleep} from '../../src/lib/local/process.js'
+import {runCli} from '../helpers/cli.js'
+import {createStream, sharedKinesisLocal, uniqueStreamName, waitActive, type KinesisLocal} from '../helpers/kinesis-local.js'
+import {eventOf, putAll} from '../lib/tail/fixtures.js'
+
+const noStackTrace = (text: string) => expect(text).not.to.match(/^\s+at .+:\d+:\d+\)?$/m)
+
+interface Line {
+  partitionKey: string
+  shardId: string
+  sequenceNumber: string
+  approximateArrivalTimestamp: string
+  data: {n: number; user_id: string}
+  dataEncoding: string
+}
+const lines = (stdout: string): Line[] => stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Line)
+
+async function until(what: string, check: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await sleep(50)
+  }
+}
+
+describe('clickops tail (end to end)', () => {
+  describe('bad input, rejected before any call', () => {
+    let endpoint: string
+    before(async () => {
+      // Nothing listens here: a call would fail with exit 5, not 2.
+      endpoint = `http://127.0.0.1:${await freePort()}`
+    })
+
+    const cases: [string, string[], RegExp][] = [
+      ['--from garbage', ['--from', 'garbage'], /--from "garbage" is not a starting point\.\nUse latest, trim-horizon/],
+      ['--limit 0', ['--limit', '0'], /--limit must be a whole number from 1/],
+      ['--from-sequence without a key', ['--from-sequence', '123'], /--from-sequence needs --user or --partition-key/],
+      ['--no-follow from latest', ['--no-follow'], /--no-follow with --from latest would read nothing/],
+      ['--until before --from', ['--from', '1h', '--until', '2h'], /is not after --from/],
+      ['--user and --partition-key', ['--user', '1', '--partition-key', '2'], /--user=1 cannot also be provided when using --partition-key/],
+      ['--output unknown', ['--output', 'xml'], /Expected --output=xml to be one of: pretty, json, raw/],
+    ]
+    for (const [name, args, message] of cases) {
+      it(`rejects ${name} with a clear error and exit 2`, async () => {
+        const r = await runCli(['tail', '--endpoint-url', endpoint, ...args])
+        expect(r.code, r.stderr).to.equal(2)
+        expect(r.stderr).to.match(message)
+        expect(r.stdout).to.equal('')
+        noStackTrace(r.stderr)
+      })
+    }
+
+    it('shows help with examples', async () => {
+      const r = await runCli(['tail', '--help'])
+      expect(r.code).to.equal(0)
+      for (const text of ['--user', '--partition-key', '--from', '--from-sequence', '--[no-]follow', '--limit', '--until', '--output', 'EXAMPLES', 'tail --user 35']) {
+        expect(r.stdout).to.include(text)
+      }
+    })
+  })
+
+  describe('against kinesis-local', () => {
+    let local: KinesisLocal
+    let client: KinesisClient
+
+    before(async () => {
+      local = await sharedKinesisLocal()
+      client = local.client()
+    })
+
+    it('reports an unknown stream in one sentence with exit 3', async () => {
+      const r = await runCli(['tail', '--endpoint-url', local.endpoint, '--stream', 'no-such-stream', '--user', '35', '--from', 'trim-horizon', '--no-follow'])
+      expect(r.code, r.stderr).to.equal(3)
+      expect(r.stderr).to.include('Stream "no-such-stream" does not exist on target local.')
+      noStackTrace(r.stderr)
+    })
+
+    it("prints one user's history as JSON lines and the counts on stderr", async () => {
+      const stream = uniqueStreamName('tail-cli')
+      await createStream(client, stream, 4)
+      await putAll(client, stream, Array.from({length: 200}, (_, i) => eventOf(String(i % 20), i)))
+      const r = await runCli(['tail', '--endpoint-url', local.endpoint, '--stream', stream, '--user', '15', '--from', 'trim-horizon', '--no-follow'])
+      expect(r.code, r.stderr).to.equal(0)
+      const got = lines(r.stdout) // json is the default when stdout is not a terminal
+      expect(got.map((l) => l.data.n)).to.deep.equal([15, 35, 55, 75, 95, 115, 135, 155, 175, 195])
+      expect(got.every((l) => l.partitionKey === '15' && l.dataEncoding === 'json' && l.data.user_id === '15')).to.equal(true)
+      expect(r.stderr).to.match(/tail: reached the tip: 10 matching of \d+ records scanned on shardId-\d+; last sequence number \d+\./)
+
+      const raw = await runCli(['tail', '--endpoint-url', local.endpoint, '--stream', stream, '-u', '15', '--from', 'trim-horizon', '--no-follow', '-o', 'raw', '-n', '2'])
+      expect(raw.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l).n)).to.deep.equal([15, 35])
+
+      const json = await runCli(['tail', '--endpoint-url', local.endpoint, '--stream', stream, '-u', '15', '--from', 'trim-horizon', '--no-follow', '--json'])
+      expect(json.code).to.equal(0)
+      expect(lines(json.stdout)).to.have.length(10) // JSON lines only: no summary document mixed in
+      expect(json.stderr).to.equal('')
+    })
+
+    it('follows user 35 through a reshard 4 → 8: exactly 100 records, in order, none twice; Ctrl-C exits 0 with the counts', async () => {
+      const stream = uniqueStreamName('tail-reshard')
+      await createStream(client, stream, 4)
+      let child: ChildProcess | undefined
+      let stdout = ''
+      let stderr = ''
+      const running = runCli(['tail', '--endpoint-url', local.endpoint, '--stream', stream, '--user', '35', '--output', 'json'], {
+        onSpawn(c) {
+          child = c
+          c.stdout!.on('data', (d: string) => (stdout += d))
+          c.stderr!.on('data', (d: string) => (stderr += d))
+        },
+        timeoutMs: 120_000,
+      })
+      await until('the tail to follow', () => stderr.includes('following'))
+
+      const noise = (i: number) => eventOf(String(100 + (i % 7)), -1)
+      await putAll(client, stream, Array.from({length: 50}, (_, i) => [eventOf('35', i), noise(i)]).flat())
+      await client.send(new UpdateShardCountCommand({ScalingType: 'UNIFORM_SCALING', StreamName: stream, TargetShardCount: 8}))
+      await waitActive(client, stream)
+      await putAll(client, stream, Array.from({length: 50}, (_, i) => [eventOf('35', 50 + i), noise(i)]).flat())
+
+      await until('100 records', () => lines(stdout).length >= 100)
+      await sleep(1500) // room for a duplicate to show up, if there were one
+      child!.kill('SIGINT')
+      const r = await running
+
+      expect(r.code, r.stderr).to.equal(0)
+      const got = lines(r.stdout)
+      expect(got.map((l) => l.data.n)).to.deep.equal(Array.from({length: 100}, (_, i) => i))
+      expect(new Set(got.map((l) => l.sequenceNumber)).size).to.equal(100)
+      const [parent, heir] = hashChain(await listShards(client, stream), hashKeyOf('35')).map((s) => s.ShardId)
+      expect(got.slice(0, 50).every((l) => l.shardId === parent)).to.equal(true)
+      expect(got.slice(50).every((l) => l.shardId === heir)).to.equal(true)
+      expect(r.stderr).to.include(`tail: ${parent} closed (reshard); continuing in`)
+      expect(r.stderr).to.match(new RegExp(`tail: stopped: 100 matching of \\d+ records scanned on 2 shards; last sequence number ${got[99].sequenceNumber}\\.`))
+      noStackTrace(r.stderr)
+    })
+  })
+})

@@ -1,0 +1,237 @@
+/**
+ * The executor against a real kinesis-local (UpdateShardCount, waits, the history tag), plus fault
+ * injection through aws-sdk-client-mock for what the emulator cannot be made to do on cue.
+ */
+import {
+  AddTagsToStreamCommand,
+  DescribeLimitsCommand,
+  DescribeStreamSummaryCommand,
+  KinesisClient,
+  ListTagsForStreamCommand,
+  UpdateShardCountCommand,
+} from '@aws-sdk/client-kinesis'
+import {NodeHttpHandler} from '@smithy/node-http-handler'
+import {mockClient} from 'aws-sdk-client-mock'
+import {expect} from 'chai'
+
+import {listTags} from '../../../src/lib/kinesis/status.js'
+import {executePlan, whichLimit} from '../../../src/lib/scaling/executor.js'
+import {HISTORY_TAG_KEY, parseHistory, type ScalingEvent} from '../../../src/lib/scaling/history.js'
+import {planScaling, type ScalingPlan} from '../../../src/lib/scaling/planner.js'
+import {writeHistory} from '../../../src/lib/scaling/state.js'
+import {createStream, startKinesisLocal, uniqueStreamName, waitActive, type KinesisLocal} from '../../helpers/kinesis-local.js'
+import {input, policy, uniformShards} from './fixtures.js'
+
+/** A plan for `name` from `shards` MiB/s per shard, made now. */
+function planFor(name: string, mib: number[], history: ScalingEvent[] = []): ScalingPlan {
+  const i = input(uniformShards(mib), {history, now: new Date()})
+  return planScaling({...i, stream: {...i.stream, streamName: name}})
+}
+
+async function historyOf(client: KinesisClient, name: string): Promise<ScalingEvent[]> {
+  const tag = (await listTags(client, name)).find((t) => t.Key === HISTORY_TAG_KEY)
+  return parseHistory(tag?.Value).events
+}
+
+async function openShardCount(client: KinesisClient, name: string): Promise<number> {
+  return (await client.send(new DescribeStreamSummaryCommand({StreamName: name}))).StreamDescriptionSummary!.OpenShardCount!
+}
+
+describe('scaling executor (kinesis-local)', function () {
+  // The account-wide shard limit of kinesis-local (50) is shared by every stream of an instance:
+  // this file runs its own, so other tests' streams cannot use it up.
+  let local: KinesisLocal
+  let client: KinesisClient
+
+  before(async () => {
+    local = await startKinesisLocal()
+    client = local.client()
+  })
+
+  after(async () => {
+    await local?.stop()
+  })
+
+  it('applies 4 → 8 → 9, waiting for ACTIVE between steps, and records both calls in the tag', async () => {
+    const name = uniqueStreamName('exec')
+    await createStream(client, name, 4)
+    const plan = planFor(name, [1.5, 0.1, 0.1, 0.1])
+    expect(plan.steps.map((s) => s.to)).to.deep.equal([8, 9])
+    const progress: string[] = []
+    const result = await executePlan({history: [], kinesis: client, onProgress: (m) => progress.push(m), plan, pollMs: 100, wait: true})
+    expect(result.outcome).to.equal('scaled')
+    expect(result.applied.map((a) => [a.from, a.to, a.completed])).to.deep.equal([
+      [4, 8, true],
+      [8, 9, true],
+    ])
+    expect(result.finalOpenShards).to.equal(9)
+    expect(await openShardCount(client, name)).to.equal(9)
+    const history = await historyOf(client, name)
+    expect(history.map((e) => [e.from, e.to])).to.deep.equal([
+      [4, 8],
+      [8, 9],
+    ])
+    expect(Math.abs(history[1].at - Date.now())).to.be.below(60_000)
+    expect(progress.join('\n')).to.match(/step 1\/2 \(4 → 8\): UpdateShardCount 4 → 8[\s\S]*step 1\/2 \(4 → 8\): ACTIVE after[\s\S]*step 2\/2 \(8 → 9\): ACTIVE after .*9 open shards/)
+  })
+
+  it('keeps other tags and prunes history older than 24 h', async () => {
+    const name = uniqueStreamName('exec-tags')
+    await createStream(client, name, 2)
+    await client.send(new AddTagsToStreamCommand({StreamName: name, Tags: {team: 'data'}}))
+    const old = Date.now() - 30 * 3_600_000
+    await writeHistory(client, name, [{at: old - 3_600_000, from: 1, to: 2}, {at: old, from: 2, to: 1}], new Date(old))
+    const result = await executePlan({history: await historyOf(client, name), kinesis: client, plan: planFor(name, [1, 1]), pollMs: 100, wait: true})
+    expect(result.outcome).to.equal('scaled')
+    const tags = Object.fromEntries((await listTags(client, name)).map((t) => [t.Key, t.Value]))
+    expect(tags.team).to.equal('data')
+    expect((await historyOf(client, name)).map((e) => [e.from, e.to])).to.deep.equal([[2, 3]])
+  })
+
+  it('is blocked, changing nothing, while the stream is UPDATING', async () => {
+    const name = uniqueStreamName('exec-busy')
+    await createStream(client, name, 2)
+    const plan = planFor(name, [1, 1])
+    await client.send(new UpdateShardCountCommand({ScalingType: 'UNIFORM_SCALING', StreamName: name, TargetShardCount: 4}))
+    const result = await executePlan({history: [], kinesis: client, plan, pollMs: 100, wait: true})
+    expect(result.outcome).to.equal('blocked')
+    expect(result.blocked?.kind).to.equal('in-progress')
+    expect(result.applied).to.deep.equal([])
+    expect(await historyOf(client, name)).to.deep.equal([])
+    await waitActive(client, name)
+    expect(await openShardCount(client, name)).to.equal(4)
+  })
+
+  it('is blocked when the stream changed since the plan, or another run recorded a change', async () => {
+    const name = uniqueStreamName('exec-stale')
+    await createStream(client, name, 2)
+    // Planned from 3 shards, the stream has 2.
+    const stale = planScaling({...input(uniformShards([1, 1, 1]), {now: new Date()}), stream: {mode: 'PROVISIONED', openShardCount: 3, status: 'ACTIVE', streamName: name}})
+    let result = await executePlan({history: [], kinesis: client, plan: stale, pollMs: 100, wait: true})
+    expect(result.blocked?.kind).to.equal('changed')
+    expect(result.blocked?.message).to.match(/has 2 open shards, but step 1\/\d \(3 → \d+\) starts from 3/)
+    // Another run recorded a call after this one read the history.
+    const plan = planFor(name, [1, 1])
+    await writeHistory(client, name, [{at: Date.now(), from: 2, to: 3}], new Date())
+    result = await executePlan({history: [], kinesis: client, plan, pollMs: 100, wait: true})
+    expect(result.blocked?.kind).to.equal('concurrent')
+    expect(await openShardCount(client, name)).to.equal(2)
+    expect((await historyOf(client, name)).map((e) => [e.from, e.to])).to.deep.equal([[2, 3]])
+  })
+
+  it('names the account shard quota when Kinesis refuses with LimitExceededException, and takes its entry out', async () => {
+    // kinesis-local's account limit is 50 open shards: a filler stream brings the use to 48, so
+    // 4 → 8 exceeds it however the emulator counts (48 − 4 + 8 = 52).
+    const filler = uniqueStreamName('exec-filler')
+    const name = uniqueStreamName('exec-quota')
+    await createStream(client, name, 4)
+    const used = (await client.send(new DescribeLimitsCommand({}))).OpenShardCount!
+    await createStream(client, filler, 48 - used)
+    // The plan does not know the quota (as when DescribeLimits is not allowed): Kinesis enforces it.
+    // (A client without retries: the SDK retries LimitExceededException with back-off, as it is
+    // also Kinesis's answer to too many calls per second.)
+    const plan = planFor(name, [1.5, 0.1, 0.1, 0.1])
+    const noRetries = new KinesisClient({credentials: {accessKeyId: 'test', secretAccessKey: 'test'}, endpoint: local.endpoint, maxAttempts: 1, region: 'us-east-1', requestHandler: new NodeHttpHandler()})
+    const result = await executePlan({history: [], kinesis: noRetries, plan, pollMs: 100, quota: {openShardCount: 48, shardLimit: 50}, wait: true}).finally(() =>
+      noRetries.destroy(),
+    )
+    expect(result.outcome).to.equal('blocked')
+    expect(result.blocked?.kind).to.equal('quota')
+    expect(result.blocked?.message).to.match(/8 shards would exceed the account's shard quota \(48 of 50 open when planned\)/)
+    expect(await historyOf(client, name)).to.deep.equal([])
+    expect(await openShardCount(client, name)).to.equal(4)
+  })
+})
+
+describe('scaling executor (fault injection)', () => {
+  // This one client instance is mocked (not the class: the block above uses real clients).
+  const client = new KinesisClient({region: 'us-east-1'})
+  const kinesisMock = mockClient(client)
+  let tag: string | undefined
+  let shards: number
+  let status: string
+
+  beforeEach(() => {
+    kinesisMock.reset()
+    tag = undefined
+    shards = 4
+    status = 'ACTIVE'
+    kinesisMock.on(DescribeStreamSummaryCommand).callsFake(() => ({StreamDescriptionSummary: {OpenShardCount: shards, StreamStatus: status}}))
+    kinesisMock.on(ListTagsForStreamCommand).callsFake(() => ({HasMoreTags: false, Tags: tag === undefined ? [] : [{Key: HISTORY_TAG_KEY, Value: tag}]}))
+    kinesisMock.on(AddTagsToStreamCommand).callsFake((i) => {
+      tag = i.Tags[HISTORY_TAG_KEY]
+      return {}
+    })
+  })
+
+  after(() => kinesisMock.restore())
+
+  const plan = () => planScaling({...input(uniformShards([1.5, 0.1, 0.1, 0.1]), {now: new Date()}), policy: policy()})
+  const sdkError = (name: string, message: string) => Object.assign(new Error(message), {name, $metadata: {}})
+
+  it('ResourceInUseException on the call: blocked, no change, its history entry taken out again', async () => {
+    kinesisMock.on(UpdateShardCountCommand).rejects(sdkError('ResourceInUseException', 'Stream is not currently ACTIVE.'))
+    const result = await executePlan({history: [], kinesis: client, plan: plan(), pollMs: 10, wait: true})
+    expect(result.outcome).to.equal('blocked')
+    expect(result.blocked?.kind).to.equal('in-progress')
+    expect(result.blocked?.message).to.match(/a change is already in progress \(ResourceInUseException\)/)
+    // Recorded before the call, removed after the refusal.
+    expect(kinesisMock.commandCalls(AddTagsToStreamCommand)).to.have.length(2)
+    expect(tag).to.equal('')
+  })
+
+  it('LimitExceededException on the 24 h budget is named as such; a later step stops with the earlier one kept', async () => {
+    let calls = 0
+    kinesisMock.on(UpdateShardCountCommand).callsFake((i) => {
+      calls += 1
+      if (calls === 2) throw sdkError('LimitExceededException', 'Exceeded the number of UpdateShardCount operations allowed in a rolling 24 hour period.')
+      shards = i.TargetShardCount
+      return {}
+    })
+    const result = await executePlan({history: [], kinesis: client, plan: plan(), pollMs: 10, wait: true})
+    expect(result.outcome).to.equal('scaled')
+    expect(result.applied.map((a) => a.to)).to.deep.equal([8])
+    expect(result.blocked?.kind).to.equal('budget')
+    expect(result.blocked?.message).to.match(/used its 10 UpdateShardCount calls per rolling 24 h \(calls by other tools count too\)/)
+    expect(parseHistory(tag).events.map((e) => e.to)).to.deep.equal([8])
+  })
+
+  it('Ctrl-C while waiting: interrupted, the accepted change recorded', async () => {
+    kinesisMock.on(UpdateShardCountCommand).callsFake(() => {
+      status = 'UPDATING'
+      return {}
+    })
+    const stop = new AbortController()
+    const result = await executePlan({
+      history: [],
+      kinesis: client,
+      onProgress: (m) => m.includes('UpdateShardCount') && setTimeout(() => stop.abort(), 30),
+      plan: plan(),
+      pollMs: 10,
+      signal: stop.signal,
+      wait: true,
+    })
+    expect(result.outcome).to.equal('interrupted')
+    expect(result.applied.map((a) => [a.to, a.completed])).to.deep.equal([[8, false]])
+    expect(result.notices.join('\n')).to.match(/the change continues on AWS/)
+    expect(kinesisMock.commandCalls(UpdateShardCountCommand)).to.have.length(1)
+    expect(parseHistory(tag).events.map((e) => e.to)).to.deep.equal([8])
+  })
+
+  it('--no-wait returns once the last call is accepted', async () => {
+    kinesisMock.on(UpdateShardCountCommand).callsFake(() => {
+      status = 'UPDATING'
+      return {}
+    })
+    const single = planScaling({...input(uniformShards([1.25, 1.25, 1.25, 1.25]), {now: new Date()})})
+    const result = await executePlan({history: [], kinesis: client, plan: single, pollMs: 10, wait: false})
+    expect(result.outcome).to.equal('scaled')
+    expect(result.applied.map((a) => [a.to, a.completed])).to.deep.equal([[8, false]])
+  })
+
+  it('maps LimitExceededException messages to the limit in words', () => {
+    expect(whichLimit('Operation would result more shards than the configured shard limit for this account', {from: 4, to: 8}).kind).to.equal('quota')
+    expect(whichLimit('Rate exceeded for UpdateShardCount within 24 hours', {from: 4, to: 8}).kind).to.equal('budget')
+    expect(whichLimit('Something else', {from: 4, to: 8}).words).to.match(/the 10 calls per rolling 24 h .*the account's shard quota, or the call rate/)
+  })
+})

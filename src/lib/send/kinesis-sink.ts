@@ -5,7 +5,7 @@
  */
 import {DescribeStreamSummaryCommand, PutRecordsCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
 
-import {ClickopsError, StreamNotFoundError, toClickopsError} from '../errors.js'
+import {ClickopsError, ExitCode, StreamNotFoundError, toClickopsError} from '../errors.js'
 import {MAX_RECORD_BYTES, PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS} from '../kinesis/limits.js'
 import {describeError, isAbort, THROTTLING_ERRORS, type BatchSink, type CallFailure, type Entry, type EntryOutcome} from './sink.js'
 
@@ -42,6 +42,14 @@ export function kinesisSink(client: KinesisClient, options: KinesisSinkOptions):
       if (code === 'ResourceNotFoundException') {
         const e = new StreamNotFoundError(streamName, target, error)
         return {code, error: e, kind: 'fatal', message: `Stream "${streamName}" no longer exists (deleted while sending?): ${message}`}
+      }
+      if (code === 'ResourceInUseException') {
+        const e = new ClickopsError(`Stream "${streamName}" stopped accepting records: ${message}`, {
+          cause: error,
+          exitCode: ExitCode.NOT_FOUND,
+          hint: 'It is being deleted (or was recreated): check `clickops status`.',
+        })
+        return {code, error: e, kind: 'fatal', message}
       }
       if (THROTTLING_ERRORS.has(code) || status(error) === 429) return {code, kind: 'throttled', message}
       if (FATAL_ERRORS.has(code)) return {code, error: toClickopsError(error, {target}), kind: 'fatal', message}

@@ -1,0 +1,157 @@
+import {DeleteStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type _Record} from '@aws-sdk/client-kinesis'
+import Ajv from 'ajv-draft-04'
+import {expect} from 'chai'
+
+import {EVENT_SCHEMA} from '../../src/lib/clickstream/schema.js'
+import {shardForKey} from '../../src/lib/kinesis/hashkey.js'
+import {listShards} from '../../src/lib/kinesis/shards.js'
+import type {SendResult} from '../../src/commands/send.js'
+import {runCli} from '../helpers/cli.js'
+import {createStream, sharedKinesisLocal, uniqueStreamName, type KinesisLocal} from '../helpers/kinesis-local.js'
+
+/** Every record of the stream, with the shard it was read from. */
+async function readAll(client: KinesisClient, stream: string): Promise<{shardId: string; record: _Record}[]> {
+  const out: {shardId: string; record: _Record}[] = []
+  for (const shard of await listShards(client, stream)) {
+    let iterator = (await client.send(new GetShardIteratorCommand({ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON', StreamName: stream}))).ShardIterator
+    while (iterator) {
+      const page = await client.send(new GetRecordsCommand({Limit: 10_000, ShardIterator: iterator}))
+      for (const record of page.Records ?? []) out.push({record, shardId: shard.ShardId!})
+      if ((page.Records ?? []).length === 0) break
+      iterator = page.NextShardIterator
+    }
+  }
+  return out
+}
+
+/** Resolves once the stream holds at least `atLeast` records (one page per shard: writes go on meanwhile). */
+async function waitForRecords(client: KinesisClient, stream: string, atLeast: number, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    let seen = 0
+    for (const shard of await listShards(client, stream)) {
+      const iterator = (await client.send(new GetShardIteratorCommand({ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON', StreamName: stream}))).ShardIterator
+      seen += (await client.send(new GetRecordsCommand({Limit: 10_000, ShardIterator: iterator}))).Records?.length ?? 0
+    }
+    if (seen >= atLeast) return
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  throw new Error(`fewer than ${atLeast} records in ${stream} after ${timeoutMs} ms`)
+}
+
+const parse = (stdout: string) => JSON.parse(stdout) as SendResult
+
+describe('clickops send (CLI against kinesis-local)', () => {
+  let local: KinesisLocal
+  let client: KinesisClient
+  before(async () => {
+    local = await sharedKinesisLocal()
+    client = local.client()
+  })
+
+  it('--count 2000: exactly 2,000 records in the stream, each keyed by its user_id on the shard the hash names', async () => {
+    const stream = uniqueStreamName('send')
+    await createStream(client, stream, 4)
+    const r = await runCli(['send', '--endpoint-url', local.endpoint, '--stream', stream, '--count', '2000', '--rate', '0', '--seed', '7', '--skew', '0.9', '--json'])
+    expect(r.code, r.stderr).to.equal(0)
+    const summary = parse(r.stdout)
+    expect(summary).to.include({delivered: 2000, failed: 0, generated: 2000, seed: 7, stream, via: 'kinesis'})
+    const records = await readAll(client, stream)
+    expect(records).to.have.length(2000)
+    const shards = await listShards(client, stream)
+    const validate = new Ajv().compile(EVENT_SCHEMA)
+    const perShard: Record<string, number> = {}
+    for (const {record, shardId} of records) {
+      const event = JSON.parse(Buffer.from(record.Data!).toString('utf8'))
+      expect(validate(event)).to.equal(true)
+      expect(record.PartitionKey).to.equal(event.user_id)
+      expect(shardForKey(shards, record.PartitionKey!)?.ShardId).to.equal(shardId)
+      perShard[shardId] = (perShard[shardId] ?? 0) + 1
+    }
+    expect(new Set(records.map(({record}) => JSON.parse(Buffer.from(record.Data!).toString()).click_id)).size).to.equal(2000)
+    expect(summary.byShard).to.deep.equal(perShard)
+  })
+
+  it('SIGINT mid-run: stops, drains, the summary adds up and the stream holds exactly what was delivered', async () => {
+    const stream = uniqueStreamName('send-int')
+    await createStream(client, stream, 2)
+    const r = await runCli(['send', '--endpoint-url', local.endpoint, '--stream', stream, '--count', '1000000', '--rate', '200', '--json'], {
+      onSpawn: (child) => {
+        waitForRecords(client, stream, 20).then(() => child.kill('SIGINT'), () => child.kill('SIGKILL'))
+      },
+    })
+    const summary = parse(r.stdout)
+    expect(summary.interrupted).to.equal(true)
+    expect(summary.aborted).to.equal(false)
+    expect(summary.failed).to.equal(0)
+    expect(summary.delivered).to.be.greaterThan(0)
+    expect(summary.delivered + summary.failed).to.equal(summary.generated)
+    expect(r.code).to.equal(130) // interrupted before --count was reached, nothing failed
+    expect(await readAll(client, stream)).to.have.length(summary.delivered)
+  })
+
+  it('the stream deleted mid-run: counted as failed, a true summary, exit 6', async () => {
+    const stream = uniqueStreamName('send-del')
+    await createStream(client, stream, 1)
+    const r = await runCli(['send', '--endpoint-url', local.endpoint, '--stream', stream, '--rate', '300', '--json'], {
+      onSpawn: (child) => {
+        waitForRecords(client, stream, 50).then(
+          () => client.send(new DeleteStreamCommand({StreamName: stream})),
+          () => child.kill('SIGKILL'),
+        )
+      },
+    })
+    expect(r.code).to.equal(6)
+    const summary = parse(r.stdout)
+    expect(summary.failed).to.be.greaterThan(0)
+    expect(summary.delivered).to.be.at.least(50)
+    expect(summary.delivered + summary.failed).to.equal(summary.generated)
+    expect(summary.stoppedBy?.message).to.match(new RegExp(stream))
+    expect(summary.interrupted).to.equal(false)
+  })
+
+  it('refuses a stream that does not exist before generating anything (exit 3)', async () => {
+    const r = await runCli(['send', '--endpoint-url', local.endpoint, '--stream', uniqueStreamName('missing'), '--count', '10'])
+    expect(r.code).to.equal(3)
+    expect(r.stderr).to.match(/does not exist/)
+    expect(r.stdout).to.equal('')
+  })
+})
+
+describe('clickops send (CLI, no stream needed)', () => {
+  it('--via stdout: NDJSON events, reproducible from --seed (timestamps aside), summary on stderr', async () => {
+    const a = await runCli(['send', '--via', 'stdout', '--count', '50', '--rate', '0', '--seed', '3', '--hot-user', '35:0.5'])
+    const b = await runCli(['send', '--via', 'stdout', '--count', '50', '--rate', '0', '--seed', '3', '--hot-user', '35:0.5'])
+    expect(a.code, a.stderr).to.equal(0)
+    const lines = a.stdout.trim().split('\n')
+    expect(lines).to.have.length(50)
+    const validate = new Ajv().compile(EVENT_SCHEMA)
+    const strip = (line: string) => ({...JSON.parse(line), insertion_timestamp: 0, timestamp: 0})
+    for (const line of lines) expect(validate(JSON.parse(line))).to.equal(true)
+    expect(lines.map(strip)).to.deep.equal(b.stdout.trim().split('\n').map(strip))
+    expect(a.stderr).to.match(/wrote 50 of 50 events to stdout/)
+    expect(a.stderr).to.not.match(/target:/)
+  })
+
+  it('rejects bad flags before any call (exit 2)', async () => {
+    const cases: [string[], RegExp][] = [
+      [['--hot-user', '35:2'], /share must be greater than 0 and at most 1/],
+      [['--hot-user', '5000'], /not a user: users are numbered 1 to 1000/],
+      [['--rate', '-1'], /--rate must be a number/],
+      [['--count', '0'], /--count must be a whole number/],
+      [['--duration', 'soon'], /--duration "soon" is not a duration/],
+      [['--api-url', 'http://x'], /apply to --via api only/],
+      [['--via', 'api', '--api-url', 'ftp://x'], /must use http or https/],
+      [['--concurrency', '0'], /--concurrency must be a whole number from 1 to 64/],
+    ]
+    for (const [args, message] of cases) {
+      const r = await runCli(['send', '--endpoint-url', 'http://127.0.0.1:9', ...args])
+      expect(r.code, args.join(' ')).to.equal(2)
+      expect(r.stderr, args.join(' ')).to.match(message)
+    }
+    // Under --json the error is the JSON document on stdout.
+    const r = await runCli(['send', '--via', 'stdout', '--json'])
+    expect(r.code).to.equal(2)
+    expect(JSON.parse(r.stdout).error.message).to.match(/--json cannot be combined with --via stdout/)
+  })
+})

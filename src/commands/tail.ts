@@ -131,7 +131,7 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
             if (!('closed' in change)) return
             note(`tail: ${change.closed} closed (reshard); continuing in ${change.children.length > 0 ? change.children.join(', ') : 'no child'}.`)
           },
-          onStatus: (s) => line.update(() => format.formatStatus(s, (process.stderr.columns ?? 120) - 1)),
+          onStatus: (s) => line.update(() => format.formatStatus(s, (process.stderr.columns || 120) - 1)),
           onReaderEvent: (event) => {
             if (event.type === 'retry') note(`tail: ${event.operation} on ${event.shardId} failed (${event.error}); retrying in ${event.delayMs} ms.`)
           },

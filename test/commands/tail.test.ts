@@ -1,13 +1,13 @@
 /** `clickops tail` end to end: the real binary against kinesis-local. */
 import {UpdateShardCountCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
 import {expect} from 'chai'
-import type {ChildProcess} from 'node:child_process'
+import {spawn, spawnSync, type ChildProcess} from 'node:child_process'
 
 import {hashKeyOf} from '../../src/lib/kinesis/hashkey.js'
 import {hashChain} from '../../src/lib/kinesis/lineage.js'
 import {listShards} from '../../src/lib/kinesis/shards.js'
 import {freePort, sleep} from '../../src/lib/local/process.js'
-import {runCli} from '../helpers/cli.js'
+import {BIN, isolatedEnv, runCli} from '../helpers/cli.js'
 import {createStream, sharedKinesisLocal, uniqueStreamName, waitActive, type KinesisLocal} from '../helpers/kinesis-local.js'
 import {eventOf, putAll} from '../lib/tail/fixtures.js'
 
@@ -101,6 +101,32 @@ describe('clickops tail (end to end)', () => {
       expect(json.code).to.equal(0)
       expect(lines(json.stdout)).to.have.length(10) // JSON lines only: no summary document mixed in
       expect(json.stderr).to.equal('')
+    })
+
+    it('on a terminal prints pretty lines, a status line on stderr while following, and exits 0 with the counts on Ctrl-C', async function () {
+      // `script` (util-linux) gives the CLI a pseudo-terminal; without it there is no terminal to test.
+      if (spawnSync('script', ['--version']).status !== 0) this.skip()
+      const stream = uniqueStreamName('tail-tty')
+      await createStream(client, stream, 4)
+      await putAll(client, stream, Array.from({length: 100}, (_, i) => eventOf(String(i % 10), i)))
+      const command = [process.execPath, BIN, 'tail', '--endpoint-url', local.endpoint, '--stream', stream, '--user', '5', '--from', 'trim-horizon'].join(' ')
+      const child = spawn('script', ['-qfec', command, '/dev/null'], {env: isolatedEnv({NO_COLOR: undefined}) as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe']})
+      let screen = ''
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (screen += d))
+      const closed = new Promise<number | null>((resolve) => child.once('close', resolve))
+      try {
+        await until('the status line', () => screen.includes('reading shardId-') && screen.includes('matched 10'))
+        child.stdin.write('\u0003') // Ctrl-C, through the terminal's line discipline
+        expect(await closed).to.equal(0)
+      } finally {
+        child.kill('SIGKILL')
+      }
+      const text = screen.replaceAll(/\u001B\[[0-9;]*[A-Za-z]/g, '')
+      expect(text).to.match(/shardId-\d+ {2}\d+ {2}Search {7}user 5 {2}\{"event_name":"Search","n":5,"user_id":"5"\}/)
+      expect(text).not.to.include('"partitionKey"') // pretty, not JSON, on a terminal
+      expect(text).to.match(/reading shardId-\d+ · scanned \d+ · matched 10 · at the tip · Ctrl-C to stop/)
+      expect(screen).to.include('\u001B[36mshardId-') // in colour
+      expect(text).to.match(/tail: stopped: 10 matching of \d+ records scanned on shardId-\d+; last sequence number \d+\./)
     })
 
     it('follows user 35 through a reshard 4 → 8: exactly 100 records, in order, none twice; Ctrl-C exits 0 with the counts', async () => {

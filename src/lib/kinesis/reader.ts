@@ -81,6 +81,8 @@ export interface ReaderPacing {
   backoffMaxMs: number
   /** Consecutive transient failures tolerated before the error is thrown (default 8). */
   maxTransientRetries: number
+  /** Read throughput the spacing keeps to (default SHARD_READ_BYTES_PER_SECOND; Infinity turns it off). */
+  readBytesPerSecond: number
 }
 
 export const DEFAULT_PACING: ReaderPacing = {
@@ -89,6 +91,7 @@ export const DEFAULT_PACING: ReaderPacing = {
   busyIntervalMs: MIN_CALL_INTERVAL_MS,
   idleIntervalMs: IDLE_INTERVAL_MS,
   maxTransientRetries: 8,
+  readBytesPerSecond: SHARD_READ_BYTES_PER_SECOND,
 }
 
 /** What one GetRecords call returned. */
@@ -265,7 +268,7 @@ export async function* readShard(options: ReadShardOptions): AsyncGenerator<Shar
     const closed = iterator === undefined
     const atTip = closed || (page.MillisBehindLatest === 0 && records.length < limit)
     const interval = atTip ? pacing.idleIntervalMs : pacing.busyIntervalMs
-    nextCallAt = clock.now() + Math.max(interval, (bytes / SHARD_READ_BYTES_PER_SECOND) * 1000)
+    nextCallAt = clock.now() + Math.max(interval, (bytes / pacing.readBytesPerSecond) * 1000)
 
     yield {atTip, bytes, childShards: page.ChildShards ?? [], closed, millisBehindLatest: page.MillisBehindLatest, records, shardId}
     if (closed || (atTip && options.stopAtTip)) return

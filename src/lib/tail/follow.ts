@@ -88,6 +88,8 @@ export async function* followShards(options: FollowOptions): AsyncGenerator<Foll
   const done = new Set<string>()
   const waiting = new Map<string, ChildShard>()
   let unanswered = options.initial.length
+  /** Results delivered and not yet taken in. */
+  let arrived = 0
   let wake: (() => void) | undefined
   const wakeUp = () => {
     const w = wake
@@ -120,9 +122,11 @@ export async function* followShards(options: FollowOptions): AsyncGenerator<Foll
     lane.pending = lane.reader.next().then(
       (r) => {
         lane.result = r
+        arrived += 1
       },
       (error) => {
         lane.error = error
+        arrived += 1
       },
     )
     lane.pending.finally(() => {
@@ -160,11 +164,12 @@ export async function* followShards(options: FollowOptions): AsyncGenerator<Foll
 
     while (!stop.signal.aborted) {
       // 1. Take in what the readers delivered.
-      for (const lane of [...lanes]) {
+      for (const lane of arrived > 0 ? [...lanes] : []) {
         if (lane.error !== undefined) throw lane.error
         const result = lane.result
         if (result === undefined) continue
         lane.result = undefined
+        arrived -= 1
         if (!lane.answered) {
           lane.answered = true
           if (lane.initial && --unanswered === 0) yield {kind: 'ready', shards: options.initial.map((i) => i.shardId)}
@@ -237,7 +242,7 @@ export async function* followShards(options: FollowOptions): AsyncGenerator<Foll
       }
 
       // 4. Wait for a reader.
-      if (lanes.some((l) => l.result !== undefined || l.error !== undefined)) continue
+      if (arrived > 0) continue
       await new Promise<void>((resolve) => {
         wake = resolve
         if (stop.signal.aborted) wakeUp()

@@ -104,5 +104,6 @@ export function formatStatus(status: TailStatus, width = 120): string {
   if (status.throttles > 0) parts.push(`throttled ${count(status.throttles)}×`)
   parts.push('Ctrl-C to stop')
   const line = parts.join(' · ')
-  return line.length > width ? `${line.slice(0, Math.max(0, width - 1))}…` : line
+  const max = Math.max(20, width)
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line
 }

@@ -5,7 +5,7 @@
 import {readFile, stat} from 'node:fs/promises'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
-import {fileURLToPath} from 'node:url'
+import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import {apisDir} from '../gateway/state.js'
 import type {LocalConfig, LocalPortName} from './config.js'
@@ -110,7 +110,15 @@ export function gatewayLaunchArgs(): string[] {
   const here = fileURLToPath(import.meta.url)
   const fromSources = here.endsWith('.ts')
   const main = join(dirname(here), '..', 'gateway', fromSources ? 'main.ts' : 'main.js')
-  return fromSources ? ['-r', LOOPBACK_PRELOAD, '--import', import.meta.resolve('tsx'), main] : ['-r', LOOPBACK_PRELOAD, main]
+  return fromSources ? ['-r', LOOPBACK_PRELOAD, '--import', tsxLoaderUrl(), main] : ['-r', LOOPBACK_PRELOAD, main]
+}
+
+/** The URL of tsx's `--import` entry (its package export "."), found from this package's node_modules. */
+function tsxLoaderUrl(): string {
+  const manifest = require.resolve('tsx/package.json')
+  const exported = (require(manifest) as {exports: Record<string, string | {import?: string; default?: string}>}).exports['.']
+  const entry = typeof exported === 'string' ? exported : (exported.import ?? exported.default)!
+  return pathToFileURL(join(dirname(manifest), entry)).href
 }
 
 export const gatewayService: ServiceSpec = {

@@ -1,0 +1,239 @@
+import type {KinesisClient} from '@aws-sdk/client-kinesis'
+import {expect} from 'chai'
+import {rm} from 'node:fs/promises'
+
+import {resolveLocalConfig} from '../../../src/lib/local/config.js'
+import {gatewayService, kinesisService} from '../../../src/lib/local/services.js'
+import {localStatus, localUp} from '../../../src/lib/local/stack.js'
+import {shardForKey} from '../../../src/lib/kinesis/hashkey.js'
+import {listShards} from '../../../src/lib/kinesis/shards.js'
+import {MAX_RECORD_BYTES} from '../../../src/lib/kinesis/limits.js'
+import {apisDir} from '../../../src/lib/gateway/state.js'
+import {post, readAllRecords, sampleEvent, sampleEvents, startTestGateway, writeTestApi, type TestGateway} from '../../helpers/gateway.js'
+import {createStream, sharedKinesisLocal, uniqueStreamName, type KinesisLocal} from '../../helpers/kinesis-local.js'
+import {listeners} from '../../helpers/net.js'
+
+describe('local gateway over HTTP, against kinesis-local', () => {
+  let local: KinesisLocal
+  let kinesis: KinesisClient
+  let gw: TestGateway
+  let stream: string
+
+  before(async () => {
+    local = await sharedKinesisLocal()
+    kinesis = local.client()
+    gw = await startTestGateway(kinesis)
+    stream = uniqueStreamName('gw')
+    await createStream(kinesis, stream, 4)
+    await writeTestApi(gw.apisDir, stream)
+  })
+
+  after(async () => {
+    await gw?.stop()
+  })
+
+  it('POST /events puts the event on the shard its user_id hashes to, and it reads back unchanged', async () => {
+    const event = sampleEvent({user_id: '35'})
+    const r = await post(`${gw.invokeUrl(stream)}/events`, event)
+    expect(r.status).to.equal(200)
+    expect(r.headers.get('content-type')).to.equal('application/json')
+    expect(r.headers.get('x-amzn-requestid')).to.match(/^[0-9a-f-]{36}$/)
+    const shards = await listShards(kinesis, stream)
+    expect(r.json.shardId).to.equal(shardForKey(shards, '35')!.ShardId)
+    expect(r.json.sequenceNumber).to.match(/^\d+$/)
+    const stored = (await readAllRecords(kinesis, stream)).find((x) => x.sequenceNumber === r.json.sequenceNumber)
+    expect(stored).to.deep.include({partitionKey: '35', shardId: r.json.shardId})
+    expect(JSON.parse(stored!.data)).to.deep.equal(event)
+  })
+
+  it('accepts curl -d (application/x-www-form-urlencoded) and no Content-Type, like API Gateway', async () => {
+    const event = sampleEvent({user_id: '7'})
+    const form = await post(`${gw.invokeUrl(stream)}/events`, JSON.stringify(event), {'content-type': 'application/x-www-form-urlencoded'})
+    expect(form.status).to.equal(200)
+    const bare = await fetch(`${gw.invokeUrl(stream)}/events`, {body: new Blob([JSON.stringify(event)]), method: 'POST'})
+    expect(bare.status).to.equal(200)
+  })
+
+  it('POST /events/batch puts every event with PartitionKey = user_id and reports each record', async () => {
+    const events = sampleEvents(50).map((e, i) => ({...e, user_id: String(1000 + i)}))
+    const r = await post(`${gw.invokeUrl(stream)}/events/batch`, {records: events})
+    expect(r.status).to.equal(200)
+    expect(r.json.failedRecordCount).to.equal(0)
+    const records = r.json.records as {shardId: string; sequenceNumber: string}[]
+    expect(records).to.have.length(50)
+    const shards = await listShards(kinesis, stream)
+    const stored = new Map((await readAllRecords(kinesis, stream)).map((x) => [x.sequenceNumber, x]))
+    records.forEach((rec, i) => {
+      expect(rec.shardId).to.equal(shardForKey(shards, events[i].user_id)!.ShardId)
+      const s = stored.get(rec.sequenceNumber)!
+      expect(s.partitionKey).to.equal(events[i].user_id)
+      expect(JSON.parse(s.data)).to.deep.equal(events[i])
+    })
+  })
+
+  describe('refusals write nothing', () => {
+    let before: number
+    beforeEach(async () => {
+      before = (await readAllRecords(kinesis, stream)).length
+    })
+    afterEach(async () => {
+      expect((await readAllRecords(kinesis, stream)).length).to.equal(before)
+    })
+
+    const invalid: [string, string, RegExp][] = [
+      ['a missing user_id', JSON.stringify((({user_id: _u, ...rest}) => rest)(sampleEvent())), /missing required properties \(\["user_id"\]\)/],
+      ['a number as user_id', JSON.stringify(sampleEvent({user_id: 35 as never})), /\/user_id: instance type \(integer\)/],
+      ['a string as price', JSON.stringify({...sampleEvent(), additional_data: {...sampleEvent().additional_data, price: '1.00'}}), /\/additional_data\/price: instance type \(string\)/],
+      ['an unknown event_name', JSON.stringify(sampleEvent({event_name: 'Hover' as never})), /\/event_name: instance value \("Hover"\) not found in enum/],
+      ['an extra field', JSON.stringify({...sampleEvent(), extra: 1}), /not allowed by the schema: \["extra"\]/],
+      ['a body over 1 MiB', JSON.stringify(sampleEvent({pixel_id: 'x'.repeat(MAX_RECORD_BYTES + 10)})), /\/pixel_id: ECMA 262 regex/],
+      ['not JSON', 'user_id=35', /body is not valid JSON/],
+      ['an empty body', '', /body is not valid JSON/],
+    ]
+    for (const [what, body, details] of invalid) {
+      it(`400 for ${what}, with API Gateway's message and the details`, async () => {
+        const r = await post(`${gw.invokeUrl(stream)}/events`, body)
+        expect(r.status).to.equal(400)
+        expect(r.headers.get('x-amzn-errortype')).to.equal('BadRequestException')
+        expect(r.json.message).to.equal('Invalid request body')
+        expect(r.json.details).to.match(details)
+      })
+    }
+
+    it('400 for a batch of 501 events, and for an empty batch', async () => {
+      const big = await post(`${gw.invokeUrl(stream)}/events/batch`, {records: sampleEvents(501)})
+      expect(big.status).to.equal(400)
+      expect(big.json.details).to.include('must have at most 500 elements but instance has 501 elements')
+      const empty = await post(`${gw.invokeUrl(stream)}/events/batch`, {records: []})
+      expect(empty.status).to.equal(400)
+    })
+
+    it('415 for a content type without a template, 403 for an unknown route or method, 404 for an unknown API or stage', async () => {
+      const text = await post(`${gw.invokeUrl(stream)}/events`, JSON.stringify(sampleEvent()), {'content-type': 'text/plain'})
+      expect([text.status, text.json]).to.deep.equal([415, {message: 'Unsupported Media Type'}])
+      const route = await post(`${gw.invokeUrl(stream)}/clicks`, sampleEvent())
+      expect([route.status, route.json]).to.deep.equal([403, {message: 'Missing Authentication Token'}])
+      const method = await fetch(`${gw.invokeUrl(stream)}/events`)
+      expect(method.status).to.equal(403)
+      const stage = await post(`${gw.invokeUrl(stream, 'prod')}/events`, sampleEvent())
+      expect(stage.status).to.equal(404)
+      expect(stage.json.message).to.include('its stage is "v1"')
+      const api = await post(`${gw.invokeUrl('no-such-stream')}/events`, sampleEvent())
+      expect(api.status).to.equal(404)
+      expect(api.json.message).to.include('clickops provision --stream no-such-stream')
+    })
+  })
+
+  it('requires the API key when the API does: missing or wrong → 403 and nothing written, right → 200', async () => {
+    const keyed = uniqueStreamName('gwkey')
+    await createStream(kinesis, keyed, 1)
+    await writeTestApi(gw.apisDir, keyed, {apiKey: 'k'.repeat(40)})
+    const url = `${gw.invokeUrl(keyed)}/events`
+    const missing = await post(url, sampleEvent())
+    expect([missing.status, missing.json]).to.deep.equal([403, {message: 'Forbidden'}])
+    const wrong = await post(url, sampleEvent(), {'content-type': 'application/json', 'x-api-key': 'k'.repeat(39) + 'x'})
+    expect(wrong.status).to.equal(403)
+    expect(await readAllRecords(kinesis, keyed)).to.have.length(0)
+    const right = await post(url, sampleEvent(), {'content-type': 'application/json', 'x-api-key': 'k'.repeat(40)})
+    expect(right.status).to.equal(200)
+    expect(await readAllRecords(kinesis, keyed)).to.have.length(1)
+  })
+
+  it('picks up a changed API file at once (no restart): requiring a key, then not', async () => {
+    const s = uniqueStreamName('gwreload')
+    await createStream(kinesis, s, 1)
+    await writeTestApi(gw.apisDir, s)
+    expect((await post(`${gw.invokeUrl(s)}/events`, sampleEvent())).status).to.equal(200)
+    await writeTestApi(gw.apisDir, s, {apiKey: 'secret-key-value-0000000000000000000000'})
+    expect((await post(`${gw.invokeUrl(s)}/events`, sampleEvent())).status).to.equal(403)
+    await rm(`${gw.apisDir}/${s}.json`)
+    expect((await post(`${gw.invokeUrl(s)}/events`, sampleEvent())).status).to.equal(404)
+  })
+
+  it('answers 500 with the Kinesis error type when the stream is gone', async () => {
+    const s = uniqueStreamName('gwgone')
+    await writeTestApi(gw.apisDir, s)
+    const r = await post(`${gw.invokeUrl(s)}/events`, sampleEvent())
+    expect(r.status).to.equal(500)
+    expect(r.json).to.deep.equal({message: 'The ingestion stream is not available.', type: 'ResourceNotFoundException'})
+  })
+})
+
+describe('local gateway: throttling and Kinesis faults', () => {
+  it('throttles with a token bucket: burst, then 429 until the rate refills it', async () => {
+    let t = 1_000_000
+    const kinesis = {send: async () => ({$metadata: {}, SequenceNumber: '1', ShardId: 'shardId-000000000000'})} as unknown as KinesisClient
+    const gw = await startTestGateway(kinesis, {now: () => t})
+    try {
+      await writeTestApi(gw.apisDir, 'throttled', {throttle: {burstLimit: 3, rateLimit: 2}})
+      const url = `${gw.invokeUrl('throttled')}/events`
+      const statuses = []
+      for (let i = 0; i < 4; i++) statuses.push((await post(url, sampleEvent())).status)
+      expect(statuses).to.deep.equal([200, 200, 200, 429])
+      const refused = await post(url, sampleEvent())
+      expect([refused.status, refused.json, refused.headers.get('x-amzn-errortype')]).to.deep.equal([429, {message: 'Too Many Requests'}, 'TooManyRequestsException'])
+      t += 500 // 2 requests/s → one token back after 0.5 s
+      expect((await post(url, sampleEvent())).status).to.equal(200)
+      expect((await post(url, sampleEvent())).status).to.equal(429)
+    } finally {
+      await gw.stop()
+    }
+  })
+
+  it('maps Kinesis throttling to 429, Kinesis 5xx to 503 and an unreachable Kinesis to 504', async () => {
+    let fault: unknown
+    const kinesis = {
+      send: async () => {
+        throw fault
+      },
+    } as unknown as KinesisClient
+    const gw = await startTestGateway(kinesis)
+    try {
+      await writeTestApi(gw.apisDir, 'faulty')
+      const url = `${gw.invokeUrl('faulty')}/events`
+      fault = Object.assign(new Error('Rate exceeded for shard'), {$metadata: {httpStatusCode: 400}, name: 'ProvisionedThroughputExceededException'})
+      expect(await post(url, sampleEvent()).then((r) => [r.status, r.json])).to.deep.equal([429, {message: 'Throughput exceeded; retry with backoff.', type: 'ProvisionedThroughputExceededException'}])
+      fault = Object.assign(new Error('oops'), {$metadata: {httpStatusCode: 500}, name: 'InternalFailure'})
+      expect(await post(url, sampleEvent()).then((r) => [r.status, r.json])).to.deep.equal([503, {message: 'Kinesis is temporarily unavailable; retry.', type: 'InternalFailure'}])
+      fault = Object.assign(new Error('connect ECONNREFUSED'), {code: 'ECONNREFUSED'})
+      expect(await post(url, sampleEvent()).then((r) => [r.status, r.json])).to.deep.equal([504, {message: 'Internal server error'}])
+    } finally {
+      await gw.stop()
+    }
+  })
+
+  it('413 for a body over the payload limit', async () => {
+    const kinesis = {send: async () => ({})} as unknown as KinesisClient
+    const gw = await startTestGateway(kinesis, {maxPayloadBytes: 64 * 1024})
+    try {
+      await writeTestApi(gw.apisDir, 'big')
+      const r = await post(`${gw.invokeUrl('big')}/events`, 'x'.repeat(65 * 1024))
+      expect([r.status, r.json]).to.deep.equal([413, {message: 'Request Too Long'}])
+    } finally {
+      await gw.stop()
+    }
+  })
+})
+
+describe('local gateway as a service of the embedded stack', () => {
+  it('starts with the stack (from the TypeScript sources under tsx), on loopback only, and serves the API files', async () => {
+    const local = await sharedKinesisLocal()
+    const config = resolveLocalConfig(local.env)
+    // Keeps the harness's healthy kinesis-local and starts the gateway next to it.
+    const up = await localUp(config, {services: [kinesisService, gatewayService]})
+    expect(up.status.state).to.equal('running')
+    expect(up.status.endpoints.gateway).to.equal(`http://127.0.0.1:${config.ports.gateway}`)
+    expect(listeners(config.ports.gateway)).to.deep.equal(['0100007F'])
+    const s = uniqueStreamName('gwsvc')
+    const kinesis = local.client()
+    await createStream(kinesis, s, 2)
+    await writeTestApi(apisDir(config.dir), s)
+    const health = (await (await fetch(`${up.status.endpoints.gateway}/health`)).json()) as {status: string; apis: {stream: string}[]}
+    expect(health.status).to.equal('ok')
+    expect(health.apis.map((a) => a.stream)).to.include(s)
+    const r = await post(`${up.status.endpoints.gateway}/${s}/v1/events`, sampleEvent())
+    expect(r.status).to.equal(200)
+    expect((await readAllRecords(kinesis, s)).map((x) => JSON.parse(x.data))).to.deep.equal([sampleEvent()])
+    expect((await localStatus(config)).services.map((x) => x.name)).to.deep.equal(['kinesis', 'gateway'])
+  })
+})

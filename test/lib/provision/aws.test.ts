@@ -1,0 +1,358 @@
+import {APIGatewayClient} from '@aws-sdk/client-api-gateway'
+import {IAMClient} from '@aws-sdk/client-iam'
+import type {KinesisClient} from '@aws-sdk/client-kinesis'
+import {WAFV2Client} from '@aws-sdk/client-wafv2'
+import {expect} from 'chai'
+
+import type {Clients} from '../../../src/lib/aws/clients.js'
+import {ClickopsError, ExitCode} from '../../../src/lib/errors.js'
+import {describeIngestionApi, resolveIngestionApi} from '../../../src/lib/gateway/endpoint.js'
+import {buildApiDocument} from '../../../src/lib/gateway/openapi.js'
+import {getStreamStatus} from '../../../src/lib/kinesis/status.js'
+import {rolePolicy, trustPolicy} from '../../../src/lib/provision/aws.js'
+import {desiredState, type ProvisionFlags} from '../../../src/lib/provision/desired.js'
+import {destroy, provision, type ProvisionDeps} from '../../../src/lib/provision/provision.js'
+import {resolveTarget} from '../../../src/lib/target.js'
+import {sharedKinesisLocal, uniqueStreamName} from '../../helpers/kinesis-local.js'
+import {ACCOUNT, awsError, FakeAws, isMutating} from './fake-aws.js'
+
+const REGION = 'us-east-1'
+const WEB_ACL = 'arn:aws:wafv2:us-east-1:000000000000:regional/webacl/edge/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b'
+const KINESIS_MUTATING = /^(Create|Delete|Update|Increase|Decrease|Start|Stop|Enable|Disable|Add|Remove|Put|Merge|Split)/
+
+/**
+ * Target aws: API Gateway, IAM and WAF are the stateful fake (aws-sdk-client-mock); Kinesis is the
+ * real kinesis-local, with every call it receives recorded.
+ */
+describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)', () => {
+  let fake: FakeAws
+  let kinesis: KinesisClient
+  let kinesisCalls: string[]
+  let deps: ProvisionDeps
+  let progress: string[]
+  const target = resolveTarget({region: REGION, target: 'aws'}, {})
+
+  before(async () => {
+    const local = await sharedKinesisLocal()
+    kinesis = local.client()
+    kinesisCalls = []
+    kinesis.middlewareStack.add(
+      (next, context) => async (args) => {
+        kinesisCalls.push(String(context.commandName).replace(/Command$/, ''))
+        return next(args)
+      },
+      {name: 'recordCalls', step: 'initialize'},
+    )
+  })
+
+  beforeEach(() => {
+    fake = new FakeAws()
+    kinesisCalls.length = 0
+    progress = []
+    const credentials = {accessKeyId: 'AKIDTEST', secretAccessKey: 'test'}
+    const clients = {
+      apiGateway: async () => new APIGatewayClient({credentials, region: REGION}),
+      destroy() {},
+      iam: async () => new IAMClient({credentials, region: REGION}),
+      kinesis: async () => kinesis,
+      region: async () => REGION,
+      target,
+      wafv2: async () => new WAFV2Client({credentials, region: REGION}),
+    } as unknown as Clients
+    deps = {
+      clients,
+      gatewayEndpoint: 'unused',
+      localDir: 'unused',
+      onProgress: (m) => progress.push(m),
+      region: REGION,
+      // Recorded, and shortened so that waiting for ACTIVE on kinesis-local polls gently.
+      sleep: async (ms) => {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(ms, 100)))
+      },
+      target,
+    }
+  })
+
+  afterEach(() => fake.restore())
+
+  const want = (flags: Partial<ProvisionFlags> & {stream: string}) => desiredState(flags, target)
+  const mutating = () => [...fake.calls(isMutating), ...kinesisCalls.filter((c) => KINESIS_MUTATING.test(c)).map((c) => `Kinesis:${c}`)]
+  const reset = () => {
+    fake.log.length = 0
+    kinesisCalls.length = 0
+  }
+
+  it('makes exactly these calls on a first run with an API key and a web ACL', async () => {
+    const stream = uniqueStreamName('aws')
+    const result = await provision(want({apiKey: true, stream, throttleBurst: 200, throttleRate: 100, webAclArn: WEB_ACL}), deps)
+
+    expect(fake.calls()).to.deep.equal([
+      // observe
+      'IAM:GetRole',
+      'APIGateway:GetRestApis',
+      'APIGateway:GetApiKeys',
+      'APIGateway:GetUsagePlans',
+      // apply
+      'IAM:CreateRole',
+      'IAM:PutRolePolicy',
+      'APIGateway:ImportRestApi',
+      'APIGateway:TagResource',
+      'APIGateway:CreateDeployment',
+      'APIGateway:UpdateStage',
+      'APIGateway:CreateApiKey',
+      'APIGateway:CreateUsagePlan',
+      'APIGateway:CreateUsagePlanKey',
+      'WAFV2:AssociateWebACL',
+    ])
+    expect(kinesisCalls.filter((c) => KINESIS_MUTATING.test(c))).to.deep.equal(['CreateStream', 'StartStreamEncryption', 'EnableEnhancedMonitoring'])
+    expect(result.plan.map((i) => `${i.resource}:${i.action}`)).to.deep.equal([
+      'stream:create',
+      'retention:unchanged',
+      'encryption:update',
+      'enhanced monitoring:update',
+      'stream tags:unchanged',
+      'iam role:create',
+      'iam role policy:create',
+      'rest api:create',
+      'stage:create',
+      'stage throttling:create',
+      'api key:create',
+      'usage plan:create',
+      'usage plan key:create',
+      'web acl:create',
+    ])
+
+    const streamArn = `arn:aws:kinesis:us-east-1:000000000000:stream/${stream}`
+    const roleName = `clickops-${stream}-apigw`
+    const roleArn = `arn:aws:iam::${ACCOUNT}:role/clickops/${roleName}`
+    const tags = {'clickops:stream': stream, 'managed-by': 'clickops'}
+    const createRole = fake.input('CreateRole')
+    expect(createRole).to.deep.include({Path: '/clickops/', RoleName: roleName})
+    expect(JSON.parse(createRole.AssumeRolePolicyDocument)).to.deep.equal({
+      Statement: [{Action: 'sts:AssumeRole', Effect: 'Allow', Principal: {Service: 'apigateway.amazonaws.com'}}],
+      Version: '2012-10-17',
+    })
+    expect(createRole.Tags).to.deep.equal([{Key: 'managed-by', Value: 'clickops'}, {Key: 'clickops:stream', Value: stream}])
+    const policy = JSON.parse(fake.input('PutRolePolicy').PolicyDocument)
+    expect(policy).to.deep.equal({
+      Statement: [
+        {Action: ['kinesis:PutRecord', 'kinesis:PutRecords'], Effect: 'Allow', Resource: streamArn, Sid: 'PutRecordsOnThisStream'},
+        {
+          Action: 'kms:GenerateDataKey',
+          Condition: {StringEquals: {'kms:ViaService': 'kinesis.us-east-1.amazonaws.com'}},
+          Effect: 'Allow',
+          Resource: 'arn:aws:kms:us-east-1:000000000000:key/*',
+          Sid: 'EncryptRecordsThroughKinesis',
+        },
+      ],
+      Version: '2012-10-17',
+    })
+    const imported = fake.input('ImportRestApi')
+    const doc = buildApiDocument({apiKeyRequired: true, region: REGION, roleArn, stream})
+    expect(JSON.parse(Buffer.from(imported.body).toString('utf8'))).to.deep.equal(doc)
+    expect(imported.failOnWarnings).to.equal(true)
+    expect(imported.parameters).to.deep.equal({endpointConfigurationTypes: 'REGIONAL'})
+    const apiId = [...fake.apis.keys()][0]
+    expect(fake.input('TagResource')).to.deep.equal({resourceArn: `arn:aws:apigateway:us-east-1::/restapis/${apiId}`, tags})
+    expect(fake.input('CreateDeployment')).to.deep.equal({description: `clickops document ${doc.info.version}`, restApiId: apiId, stageName: 'v1'})
+    expect(fake.input('UpdateStage').patchOperations).to.deep.equal([
+      {op: 'replace', path: '/*/*/throttling/rateLimit', value: '100'},
+      {op: 'replace', path: '/*/*/throttling/burstLimit', value: '200'},
+    ])
+    expect(fake.input('CreateApiKey')).to.deep.include({enabled: true, name: `clickops-${stream}`, tags})
+    expect(fake.input('CreateUsagePlan')).to.deep.include({apiStages: [{apiId, stage: 'v1'}], name: `clickops-${stream}`, tags, throttle: {burstLimit: 200, rateLimit: 100}})
+    const keyId = [...fake.keys.keys()][0]
+    expect(fake.input('CreateUsagePlanKey')).to.deep.include({keyId, keyType: 'API_KEY'})
+    expect(fake.input('AssociateWebACL')).to.deep.equal({ResourceArn: `arn:aws:apigateway:us-east-1::/restapis/${apiId}/stages/v1`, WebACLArn: WEB_ACL})
+
+    expect(result.api).to.deep.include({
+      apiId,
+      apiKeyRequired: true,
+      invokeUrl: `https://${apiId}.execute-api.us-east-1.amazonaws.com/v1`,
+      url: `https://${apiId}.execute-api.us-east-1.amazonaws.com/v1/events`,
+    })
+    expect(result.api!.apiKeyHint).to.include(`aws apigateway get-api-key --api-key ${keyId} --include-value`)
+    expect(JSON.stringify(result)).to.not.include(fake.keys.get(keyId)!.value!)
+    const status = await getStreamStatus(kinesis, stream)
+    expect(status.tags).to.deep.equal(tags)
+  })
+
+  it('makes no mutating call on a second identical run', async () => {
+    const stream = uniqueStreamName('aws2')
+    const flags = {apiKey: true, stream, webAclArn: WEB_ACL}
+    await provision(want(flags), deps)
+    reset()
+    const second = await provision(want(flags), deps)
+    expect(mutating()).to.deep.equal([])
+    expect(second.changes).to.equal(0)
+    expect(second.plan.every((i) => i.action === 'unchanged')).to.equal(true)
+    expect(fake.calls()).to.deep.equal([
+      'IAM:GetRole',
+      'IAM:GetRolePolicy',
+      'APIGateway:GetRestApis',
+      'APIGateway:GetStage',
+      'APIGateway:GetDeployment',
+      'APIGateway:GetApiKeys',
+      'APIGateway:GetUsagePlans',
+      'APIGateway:GetUsagePlanKeys',
+    ])
+  })
+
+  it('converges after a failure midway: the next run does only what is left, the one after nothing', async () => {
+    const stream = uniqueStreamName('conv')
+    fake.fail('CreateDeployment', awsError('ServiceUnavailableException', 'Service Unavailable', 503))
+    let error: unknown
+    try {
+      await provision(want({apiKey: true, stream}), deps)
+    } catch (e) {
+      error = e
+    }
+    expect((error as Error).name).to.equal('ServiceUnavailableException')
+    expect(fake.calls(isMutating)).to.deep.equal(['IAM:CreateRole', 'IAM:PutRolePolicy', 'APIGateway:ImportRestApi', 'APIGateway:TagResource', 'APIGateway:CreateDeployment'])
+
+    reset()
+    const resumed = await provision(want({apiKey: true, stream}), deps)
+    expect(resumed.plan.filter((i) => i.action !== 'unchanged').map((i) => `${i.resource}:${i.action}`)).to.deep.equal([
+      'stage:create',
+      'stage throttling:create',
+      'api key:create',
+      'usage plan:create',
+      'usage plan key:create',
+    ])
+    expect(mutating()).to.deep.equal(['APIGateway:CreateDeployment', 'APIGateway:UpdateStage', 'APIGateway:CreateApiKey', 'APIGateway:CreateUsagePlan', 'APIGateway:CreateUsagePlanKey'])
+
+    reset()
+    expect((await provision(want({apiKey: true, stream}), deps)).changes).to.equal(0)
+    expect(mutating()).to.deep.equal([])
+  })
+
+  it('retries the import with backoff while IAM propagates the new role', async () => {
+    const stream = uniqueStreamName('prop')
+    const notYet = () => awsError('BadRequestException', `The role arn:aws:iam::${ACCOUNT}:role/clickops/x cannot be assumed by API Gateway.`)
+    fake.fail('ImportRestApi', notYet(), notYet())
+    await provision(want({stream}), deps)
+    expect(fake.calls((c) => c.endsWith('ImportRestApi'))).to.have.length(3)
+    expect(progress.filter((m) => m === 'waiting for IAM to propagate the new role...')).to.have.length(2)
+    expect(fake.apis.size).to.equal(1)
+  })
+
+  it('does not retry other import errors', async () => {
+    const stream = uniqueStreamName('bad')
+    fake.fail('ImportRestApi', awsError('BadRequestException', 'Errors found during import: Unable to create model for ClickEvent'))
+    let error: unknown
+    await provision(want({stream}), deps).catch((e) => (error = e))
+    expect((error as Error).message).to.include('Unable to create model')
+    expect(fake.calls((c) => c.endsWith('ImportRestApi'))).to.have.length(1)
+  })
+
+  it('--dry-run makes read calls only', async () => {
+    const stream = uniqueStreamName('awsdry')
+    const result = await provision(want({apiKey: true, stream, webAclArn: WEB_ACL}), deps, {dryRun: true})
+    expect(mutating()).to.deep.equal([])
+    expect(result.changes).to.equal(12)
+    expect(result.api!.url).to.equal(undefined)
+  })
+
+  it('updates in place when the flags change: new document, redeploy, throttling; drops the key and plan', async () => {
+    const stream = uniqueStreamName('awsupd')
+    await provision(want({apiKey: true, stream}), deps)
+    reset()
+    const changed = await provision(want({stream, throttleBurst: 50, throttleRate: 25}), deps)
+    expect(changed.plan.filter((i) => i.action !== 'unchanged').map((i) => `${i.resource}:${i.action}`)).to.deep.equal([
+      'rest api:update',
+      'stage:update',
+      'stage throttling:update',
+      'usage plan:delete',
+      'api key:delete',
+    ])
+    expect(mutating()).to.deep.equal([
+      'APIGateway:PutRestApi',
+      'APIGateway:CreateDeployment',
+      'APIGateway:UpdateStage',
+      'APIGateway:UpdateUsagePlan',
+      'APIGateway:DeleteUsagePlan',
+      'APIGateway:DeleteApiKey',
+    ])
+    const put = fake.input('PutRestApi')
+    expect(put).to.deep.include({failOnWarnings: true, mode: 'overwrite'})
+    expect(JSON.parse(Buffer.from(put.body).toString('utf8')).paths['/events'].post.security).to.equal(undefined)
+    reset()
+    expect((await provision(want({stream, throttleBurst: 50, throttleRate: 25}), deps)).changes).to.equal(0)
+  })
+
+  it('refuses to adopt an IAM role of the same name that clickops did not create', async () => {
+    const stream = uniqueStreamName('foreign')
+    fake.roles.set(`clickops-${stream}-apigw`, {policies: new Map(), role: {Arn: 'arn:aws:iam::0:role/x', CreateDate: new Date(0), Path: '/', RoleId: 'x', RoleName: `clickops-${stream}-apigw`}, trust: JSON.stringify(trustPolicy())})
+    let error: unknown
+    await provision(want({stream}), deps).catch((e) => (error = e))
+    expect(error).to.be.instanceOf(ClickopsError)
+    expect((error as Error).message).to.equal(`IAM role "clickops-${stream}-apigw" exists but was not created by clickops (no managed-by=clickops tag).`)
+    expect(mutating()).to.deep.equal([])
+  })
+
+  it('resolves the invoke URL and key for send --via api, and describes the API for status', async () => {
+    const stream = uniqueStreamName('endpoint')
+    const args = {clients: deps.clients, localEndpoints: {}, stream, target}
+    let missing: unknown
+    await resolveIngestionApi(args).catch((e) => (missing = e))
+    expect((missing as ClickopsError).exitCode).to.equal(ExitCode.NOT_FOUND)
+    expect((missing as ClickopsError).hint).to.equal(`Create it with \`clickops provision --stream ${stream}\`.`)
+    expect(await describeIngestionApi(args)).to.equal(undefined)
+
+    await provision(want({apiKey: true, stream}), deps)
+    const apiId = [...fake.apis.keys()][0]
+    const key = [...fake.keys.values()][0]
+    const api = await resolveIngestionApi(args)
+    expect(api).to.deep.equal({
+      apiId,
+      apiKey: key.value,
+      apiKeyRequired: true,
+      batchUrl: `https://${apiId}.execute-api.us-east-1.amazonaws.com/v1/events/batch`,
+      invokeUrl: `https://${apiId}.execute-api.us-east-1.amazonaws.com/v1`,
+      stage: 'v1',
+      url: `https://${apiId}.execute-api.us-east-1.amazonaws.com/v1/events`,
+    })
+    const info = await describeIngestionApi(args)
+    expect(info).to.not.have.property('apiKey')
+    expect(info!.apiKeyRequired).to.equal(true)
+    let noStage: unknown
+    await resolveIngestionApi({...args, stage: 'prod'}).catch((e) => (noStage = e))
+    expect((noStage as Error).message).to.include('has no stage "prod"')
+  })
+
+  it('destroy deletes what provision created, in order, and nothing on a second run', async () => {
+    const stream = uniqueStreamName('awsdel')
+    await provision(want({apiKey: true, stream, webAclArn: WEB_ACL}), deps)
+    reset()
+    const dry = await destroy(stream, deps, {dryRun: true})
+    expect(mutating()).to.deep.equal([])
+    expect(dry.plan.map((i) => `${i.resource}:${i.action}`)).to.deep.equal(['web acl:delete', 'usage plan:delete', 'api key:delete', 'rest api:delete', 'iam role:delete', 'stream:delete'])
+    reset()
+    const result = await destroy(stream, deps)
+    expect(result.applied).to.equal(6)
+    expect(mutating()).to.deep.equal([
+      'WAFV2:DisassociateWebACL',
+      'APIGateway:UpdateUsagePlan',
+      'APIGateway:DeleteUsagePlan',
+      'APIGateway:DeleteApiKey',
+      'APIGateway:DeleteRestApi',
+      'IAM:DeleteRolePolicy',
+      'IAM:DeleteRole',
+      'Kinesis:DeleteStream',
+    ])
+    expect([fake.apis.size, fake.keys.size, fake.plans.size, fake.roles.size]).to.deep.equal([0, 0, 0, 0])
+    reset()
+    const again = await destroy(stream, deps)
+    expect(again.changes).to.equal(0)
+    expect(mutating()).to.deep.equal([])
+  })
+
+  it('role policy: PutRecord/PutRecords on the one stream, KMS only for encrypted streams', () => {
+    const arn = 'arn:aws:kinesis:eu-west-1:123456789012:stream/clickstream'
+    expect(rolePolicy(arn, false)).to.deep.equal({
+      Statement: [{Action: ['kinesis:PutRecord', 'kinesis:PutRecords'], Effect: 'Allow', Resource: arn, Sid: 'PutRecordsOnThisStream'}],
+      Version: '2012-10-17',
+    })
+    expect(JSON.stringify(rolePolicy(arn, true))).to.include('"kms:ViaService":"kinesis.eu-west-1.amazonaws.com"')
+  })
+})

@@ -4,6 +4,7 @@ import {BaseCommand} from '../cli/base-command.js'
 import {keyValues, style} from '../cli/output.js'
 import {FUNNEL, FUNNEL_CONTINUE} from '../lib/clickstream/funnel.js'
 import type {HotUser} from '../lib/clickstream/users.js'
+import {PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS} from '../lib/kinesis/limits.js'
 import type {SendOptions} from '../lib/send/options.js'
 import type {SendDestination, SendOutcome, Via} from '../lib/send/run.js'
 import type {formatStatusLine} from '../lib/send/progress.js'
@@ -32,7 +33,7 @@ export default class Send extends BaseCommand<typeof Send> {
   static override summary = 'Send a synthetic clickstream to the stream, the ingestion API or stdout, at a chosen rate.'
   static override description = `Generates events exactly as the ingestion API expects them (see the README for the event), from a seeded PRNG: --seed N gives the same users and the same event sequence again (timestamps aside). Users 1..N each keep one IP and pixel id and walk the funnel ${FUNNEL.join(' → ')} (drop-off at each step: ${FUNNEL_CONTINUE.map((c) => `${Math.round((1 - c) * 100)}%`).join(', ')}). --skew and --hot-user make some users (and so some shards) hot on demand.
 
---via kinesis (default) sends PutRecords batches (≤ 500 records, ≤ 5 MiB) with user_id as the partition key, --concurrency batches at a time; --via api posts the same batches to the provisioned API's batch route; --via stdout prints NDJSON and sends nothing.
+--via kinesis (default) sends PutRecords batches (≤ ${PUT_RECORDS_MAX_RECORDS} records, ≤ ${PUT_RECORDS_MAX_BYTES / 1024 / 1024} MiB) with user_id as the partition key, --concurrency batches at a time; --via api posts the same batches to the provisioned API's batch route; --via stdout prints NDJSON and sends nothing.
 
 Failed records are retried with exponential backoff and jitter, and throttling slows the sender down; nothing is dropped silently: every event ends delivered or counted as failed. Ctrl-C (or SIGTERM) stops generating and drains what is in flight; a second Ctrl-C aborts. On a terminal a live status line shows progress; otherwise only the summary is printed.
 
@@ -74,7 +75,7 @@ Exit codes: 0 done (also a run without --count/--duration ended by Ctrl-C with e
       helpValue: '<url>',
     }),
     'api-key': Flags.string({
-      description: 'With --via api and --api-url: the API key (sent as x-api-key, never printed). Prefer the env var: flags show in process lists.',
+      description: 'With --via api: the API key, sent as x-api-key and never printed (default: the provisioned key, looked up with the URL). Prefer the env var: flags show in process lists.',
       env: 'CLICKOPS_API_KEY',
       helpValue: '<key>',
     }),
@@ -250,9 +251,9 @@ function renderSummary(r: SendResult): string {
   const dest = r.via === 'kinesis' ? `stream ${r.stream}` : r.via === 'api' ? `API ${r.apiUrl}` : 'stdout'
   const verb = r.via === 'stdout' ? 'wrote' : 'sent'
   const state = r.aborted ? ' (aborted)' : r.interrupted ? ' (interrupted)' : r.stoppedBy ? ' (stopped by an error)' : r.outputClosed ? ' (stdout closed)' : ''
-  const head = `${verb} ${n(r.delivered)} of ${n(r.generated)} events to ${dest} in ${(r.elapsedMs / 1000).toFixed(1)}s (${n(r.achievedRate)}/s)${state}`
+  const head = `${verb} ${n(r.delivered)} of ${n(r.generated)} events to ${dest} in ${(r.elapsedMs / 1000).toFixed(r.elapsedMs < 10_000 ? 2 : 1)}s (${n(r.achievedRate)}/s)${state}`
   const failures = r.failures.map((f) => `${n(f.count)} ${f.code}: ${f.message}`).join('; ')
-  const shards = r.byShard ? Object.entries(r.byShard).map(([id, c]) => `${id.replace(/^shardId-0*/, '#')} ${n(c)}`).join(', ') : undefined
+  const shards = r.byShard ? Object.entries(r.byShard).map(([id, c]) => `${id.replace(/^shardId-0*(?=\d)/, '#')} ${n(c)}`).join(', ') : undefined
   const pairs: [string, string | number | undefined][] = [
     ['generated', n(r.generated)],
     ['delivered', n(r.delivered)],

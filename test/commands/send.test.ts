@@ -1,12 +1,16 @@
 import {DeleteStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type _Record} from '@aws-sdk/client-kinesis'
-import Ajv from 'ajv-draft-04'
 import {expect} from 'chai'
+import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import {EVENT_SCHEMA} from '../../src/lib/clickstream/schema.js'
 import {shardForKey} from '../../src/lib/kinesis/hashkey.js'
 import {listShards} from '../../src/lib/kinesis/shards.js'
 import type {SendResult} from '../../src/commands/send.js'
 import {runCli} from '../helpers/cli.js'
+import {draft04} from '../lib/clickstream/draft04.js'
 import {createStream, sharedKinesisLocal, uniqueStreamName, type KinesisLocal} from '../helpers/kinesis-local.js'
 
 /** Every record of the stream, with the shard it was read from. */
@@ -59,7 +63,7 @@ describe('clickops send (CLI against kinesis-local)', () => {
     const records = await readAll(client, stream)
     expect(records).to.have.length(2000)
     const shards = await listShards(client, stream)
-    const validate = new Ajv().compile(EVENT_SCHEMA)
+    const {validate} = draft04(EVENT_SCHEMA)
     const perShard: Record<string, number> = {}
     for (const {record, shardId} of records) {
       const event = JSON.parse(Buffer.from(record.Data!).toString('utf8'))
@@ -119,13 +123,31 @@ describe('clickops send (CLI against kinesis-local)', () => {
 })
 
 describe('clickops send (CLI, no stream needed)', () => {
+  it('loads no AWS SDK, ink or react for --help and for --via stdout', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'clickops-trace-'))
+    try {
+      const tracer = fileURLToPath(new URL('../fixtures/trace-imports.mjs', import.meta.url))
+      for (const args of [['send', '--help'], ['send', '--via', 'stdout', '--count', '3']]) {
+        const file = join(dir, `${args.join('_')}.log`)
+        const r = await runCli(args, {env: {NODE_OPTIONS: `--import ${tracer}`, TRACE_IMPORTS_FILE: file}})
+        expect(r.code, r.stderr).to.equal(0)
+        const loaded = await readFile(file, 'utf8')
+        expect(loaded).to.include('bin/run.js')
+        expect(loaded).not.to.match(/node_modules\/(ink|react|@aws-sdk|@smithy)\//)
+        expect(loaded).not.to.match(/^cjs:(ink|react|@aws-sdk\/|@smithy\/)/m)
+      }
+    } finally {
+      await rm(dir, {force: true, recursive: true})
+    }
+  })
+
   it('--via stdout: NDJSON events, reproducible from --seed (timestamps aside), summary on stderr', async () => {
     const a = await runCli(['send', '--via', 'stdout', '--count', '50', '--rate', '0', '--seed', '3', '--hot-user', '35:0.5'])
     const b = await runCli(['send', '--via', 'stdout', '--count', '50', '--rate', '0', '--seed', '3', '--hot-user', '35:0.5'])
     expect(a.code, a.stderr).to.equal(0)
     const lines = a.stdout.trim().split('\n')
     expect(lines).to.have.length(50)
-    const validate = new Ajv().compile(EVENT_SCHEMA)
+    const {validate} = draft04(EVENT_SCHEMA)
     const strip = (line: string) => ({...JSON.parse(line), insertion_timestamp: 0, timestamp: 0})
     for (const line of lines) expect(validate(JSON.parse(line))).to.equal(true)
     expect(lines.map(strip)).to.deep.equal(b.stdout.trim().split('\n').map(strip))

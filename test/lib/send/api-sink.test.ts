@@ -1,4 +1,3 @@
-import Ajv from 'ajv-draft-04'
 import {expect} from 'chai'
 import {createServer, type IncomingMessage, type Server} from 'node:http'
 import type {AddressInfo} from 'node:net'
@@ -10,6 +9,7 @@ import {PUT_RECORDS_MAX_RECORDS} from '../../../src/lib/kinesis/limits.js'
 import {apiSink, batchUrlOf, outcomesOf} from '../../../src/lib/send/api-sink.js'
 import {exitCodeFor, runSend, type SendPlan} from '../../../src/lib/send/run.js'
 import {SendStats} from '../../../src/lib/send/stats.js'
+import {draft04} from '../clickstream/draft04.js'
 
 const now = () => performance.timeOrigin + performance.now()
 const plan = (count: number): SendPlan => ({count, generator: {hotUsers: [{share: 0.3, userId: 35}], seed: 9, skew: 0, users: 100}, rate: 0})
@@ -29,7 +29,7 @@ interface Faults {
 
 /** A small HTTP server that answers like the provisioned API's batch route. */
 async function fakeGateway(options: {apiKey?: string; faults?: Faults} = {}) {
-  const validate = new Ajv({allErrors: true}).compile(batchSchema(PUT_RECORDS_MAX_RECORDS))
+  const {validate} = draft04(batchSchema(PUT_RECORDS_MAX_RECORDS))
   const random = createRandom(31)
   const stored: {user_id: string; click_id: string}[] = []
   const seenKeys = new Set<string | undefined>()

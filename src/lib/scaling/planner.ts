@@ -96,6 +96,9 @@ export interface ScalingPlan {
   reasons: string[]
 }
 
+/** Keys lighter than this fraction of the target utilisation are spread with the rest of their shard. */
+export const POINT_LOAD_FLOOR = 0.01
+
 /** The UpdateShardCount steps from `from` to `to`: each within [ceil(n/2), 2n]. */
 export function stepPath(from: number, to: number): {from: number; to: number}[] {
   const steps: {from: number; to: number}[] = []
@@ -156,6 +159,13 @@ export function buildProfiles(shards: readonly ShardLoad[], policy: Pick<Scaling
       restBytes -= kl.bytes
       restRecords -= kl.records
       const own = policy.basis === 'peak' ? Math.max(k.peakUtilization, utilization(kl.bytes, kl.records)) : utilization(kl.bytes, kl.records)
+      // A key this light changes no projected shard measurably: it stays in the uniform spread
+      // (and is not hashed, which matters at 10,000 shards × their top keys).
+      if (own < policy.targetUtilization * POINT_LOAD_FLOOR) {
+        restBytes += kl.bytes
+        restRecords += kl.records
+        continue
+      }
       const point = {bytes: kl.bytes, hash: hashKeyOf(k.partitionKey), records: kl.records}
       if (own > policy.targetUtilization + 1e-9) {
         hotKeys.push({partitionKey: k.partitionKey, shardId: s.shardId, utilization: own})
@@ -349,7 +359,6 @@ export function planScaling(input: PlanInput): ScalingPlan {
   if (last !== undefined && now.getTime() - last.at < policy.windowMs) {
     reasons.push(`The load window reaches back before the last change (${last.from} → ${last.to} at ${new Date(last.at).toISOString()}): shards created by it carry only part of the window.`)
   }
-  if (block !== undefined) reasons.push(`Blocked: ${block.message}`)
 
   const steps: PlanStep[] = path.map((s, i) => {
     const p = display.project(s.to)

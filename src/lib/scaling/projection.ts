@@ -300,13 +300,20 @@ export class LoadProfile {
   /**
    * The smallest N in [lo, hi] whose hottest projected shard is at or under `threshold`, or
    * undefined. The maximum is not monotonic in N (a hot spot can straddle a boundary at one N and
-   * sit inside one shard at N + 1), so every N is tried in order; most are ruled out in O(log) by
-   * looking at the known hot spots first, and a full pass teaches the hot spot it tripped on.
+   * sit inside one shard at N + 1), so the counts are tried in order; but whole ranges are skipped
+   * at once where a hot run of shards proves them too few (see skipTable), most remaining counts
+   * are ruled out in O(log) by looking at the known hot spots first, and a full pass teaches the
+   * hot spot it tripped on.
    */
   smallestWithin(threshold: number, lo: number, hi: number): number | undefined {
     const spots = [...this.hotspots]
     const learned: number[] = []
+    const skip = this.skipTable(threshold, hi)
     for (let n = Math.max(1, lo); n <= hi; n++) {
+      if (skip[n] >= n) {
+        n = skip[n]
+        continue
+      }
       let ruledOut = false
       for (const x of spots) {
         if (this.cellUtilization(LoadProfile.cellOf(x, n), n) > threshold + EPSILON) {
@@ -329,5 +336,52 @@ export class LoadProfile {
       if (learned.length > 16) learned.shift()
     }
     return undefined
+  }
+
+  /**
+   * Counts that are provably too few, as a table: skip[n] >= n means every count from n to
+   * skip[n] is. A run of adjacent segments of width W whose density (per unit of hash space, in
+   * one dimension: bytes or records) is at least L everywhere holds a whole projected shard as
+   * soon as 1/N <= W/2 (the one holding the run's midpoint), which then carries at least L/N. So
+   * every N in [2/W, L/threshold) fails. Each segment, as the lowest of its widest run (found
+   * with a monotonic stack), gives one such interval: O(segments + hi).
+   */
+  private skipTable(threshold: number, hi: number): Int32Array {
+    const k = this.densB.length
+    const ends = new Int32Array(hi + 2)
+    const values = new Float64Array(k)
+    const prev = new Int32Array(k)
+    const next = new Int32Array(k)
+    const stack = new Int32Array(k)
+    for (const dim of [0, 1]) {
+      for (let i = 0; i < k; i++) values[i] = dim === 0 ? utilization(this.densB[i], 0) : utilization(0, this.densR[i])
+      let top = 0
+      for (let i = 0; i < k; i++) {
+        while (top > 0 && values[stack[top - 1]] >= values[i]) top--
+        prev[i] = top > 0 ? stack[top - 1] : -1
+        stack[top++] = i
+      }
+      top = 0
+      for (let i = k - 1; i >= 0; i--) {
+        while (top > 0 && values[stack[top - 1]] >= values[i]) top--
+        next[i] = top > 0 ? stack[top - 1] : k
+        stack[top++] = i
+      }
+      for (let i = 0; i < k; i++) {
+        if (values[i] <= 0) continue
+        const width = this.xs[next[i]] - this.xs[prev[i] + 1]
+        if (width <= 0) continue
+        // Rounded inwards: the interval only ever shrinks.
+        const start = Math.max(1, Math.ceil((2 / width) * (1 + 1e-9)))
+        const end = Math.min(hi, Math.ceil((values[i] / (threshold + EPSILON)) * (1 - 1e-9)) - 1)
+        if (start <= end && end > ends[start]) ends[start] = end
+      }
+    }
+    let reach = 0
+    for (let n = 1; n <= hi; n++) {
+      if (ends[n] > reach) reach = ends[n]
+      ends[n] = reach
+    }
+    return ends
   }
 }

@@ -1,0 +1,180 @@
+import {Flags} from '@oclif/core'
+
+import {BaseCommand, UsageError} from '../cli/base-command.js'
+import {style, table} from '../cli/output.js'
+import type {ScalingRun} from '../lib/scaling/index.js'
+import type {PolicyKey, ResolvedPolicy, ScalingPolicy, SettingOrigin} from '../lib/scaling/policy.js'
+import type {LoadSourceName} from '../lib/load/types.js'
+import {formatDuration, parseDuration} from '../lib/parse.js'
+
+export type ScaleResult = ScalingRun & {
+  target: string
+  region: string
+  streamName: string
+  policy: ScalingPolicy & {source: LoadSourceName}
+  policyOrigins: Record<PolicyKey, SettingOrigin>
+}
+
+export default class Scale extends BaseCommand<typeof Scale> {
+  static override summary = 'Right-size the stream with UpdateShardCount, deciding on the hottest shard, not the average.'
+  static override description = `Reads the per-shard load over --window, projects it onto N uniform shards (each shard's load spread over its hash range, known hot keys kept whole) and picks the smallest N whose hottest projected shard stays at or under --target-utilization (utilisation = max(bytes/s ÷ 1 MiB, records/s ÷ 1,000) per shard). Scales in only when the smaller count stays under the target by --scale-in-margin and the cooldown has passed. Plans around AWS's limits: each UpdateShardCount call within half to double the count (so 4 → 20 is 4 → 8 → 16 → 20), 10 calls per rolling 24 h, 10,000 shards per stream, the account's shard quota. Each change is recorded in the stream's "clickops/scaling" tag, so cooldowns and the budget hold across hosts and cron runs; overlapping runs are safe.
+
+Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (cooldown, 24 h budget, quota, on-demand stream, change in progress), 2 invalid input, 3 no such stream, 1 error, 130 interrupted.`
+
+  static override examples = [
+    {command: '<%= config.bin %> scale --target-utilization 0.7 --dry-run', description: 'Show the plan, change nothing (exit 11 if it would scale).'},
+    {command: '<%= config.bin %> scale --target aws --stream clickstream --min-shards 2 --max-shards 64', description: 'Plan from CloudWatch and apply the UpdateShardCount steps.'},
+    {command: '<%= config.bin %> scale --target aws --policy /etc/clickops/scale.yaml --json', description: 'Cron: the settings per stream from a policy file, one JSON document for the log.'},
+    {command: '<%= config.bin %> scale --source stream --window 5m --basis mean', description: 'Decide on the mean of the last 5 minutes read from the stream itself.'},
+  ]
+
+  static override flags = {
+    'target-utilization': Flags.string({
+      description: 'Keep the hottest projected shard at or under this fraction of the shard write limit, above 0 and at most 1, e.g. 0.7 (70% of 1 MiB/s or 1,000 records/s). Default 0.7.',
+      helpValue: 'FRACTION',
+    }),
+    'dry-run': Flags.boolean({default: false, description: 'Plan only: make no change (exit 11 when a change would be made), e.g. to review a plan before a cron job applies it.'}),
+    policy: Flags.string({
+      description: 'A JSON or YAML policy file with these settings (flag names as keys; per stream under "streams:"), e.g. /etc/clickops/scale.yaml. Flags win over it.',
+      helpValue: 'FILE',
+    }),
+    'min-shards': Flags.string({description: 'Never fewer open shards than this, e.g. 2. Default 1.', helpValue: 'N'}),
+    'max-shards': Flags.string({description: 'Never more open shards than this, e.g. 64. Default 10,000 (the per-stream maximum).', helpValue: 'N'}),
+    window: Flags.string({
+      description: 'How much recent load to decide on, e.g. 15m (stream source: 10s to 1h; cloudwatch: 1m to 24h). Default 15m.',
+      helpValue: 'DURATION',
+    }),
+    source: Flags.option({
+      description: 'Where the load comes from: CloudWatch shard metrics, or a read of the stream itself (sees per-second peaks and hot keys), e.g. --source stream. Default: cloudwatch on --target aws, stream on --target local.',
+      options: ['cloudwatch', 'stream'] as const,
+    })(),
+    basis: Flags.option({
+      description: 'Judge a shard by its busiest second (CloudWatch: minute) in the window, or by its mean, e.g. --basis mean for steady traffic. Default peak.',
+      options: ['peak', 'mean'] as const,
+    })(),
+    'scale-in-margin': Flags.string({
+      description: 'Scale in only when the smaller count keeps the hottest shard at or under target minus this, in utilisation points, e.g. 0.1 (0.6 for a 0.7 target). Default 0.1.',
+      helpValue: 'FRACTION',
+    }),
+    'cooldown-in': Flags.string({description: 'Time since the last change before a scale-in, e.g. 2h (at least the window, too). Default 1h.', helpValue: 'DURATION'}),
+    'cooldown-out': Flags.string({description: 'Time since the last change before a scale-out, e.g. 10m. Default 5m.', helpValue: 'DURATION'}),
+    wait: Flags.boolean({
+      allowNo: true,
+      default: true,
+      description: 'Wait for the stream to be ACTIVE again after the last step (between steps it always waits), e.g. --no-wait to return once the last call is accepted.',
+    }),
+    'wait-timeout': Flags.string({default: '30m', description: 'Give up waiting for ACTIVE after this long, e.g. 1h for large streams (the change continues on AWS).', helpValue: 'DURATION'}),
+  }
+
+  async run(): Promise<ScaleResult> {
+    const {flags} = this
+    // Everything about the input is checked before any AWS call.
+    const target = this.target()
+    const [{loadPolicyFile, resolvePolicy, sourceFor}, {defaultSource}] = await Promise.all([import('../lib/scaling/policy.js'), import('../lib/load/model.js')])
+    const file = flags.policy === undefined ? undefined : await loadPolicyFile(flags.policy)
+    const resolved: ResolvedPolicy = resolvePolicy({
+      file,
+      flags: {
+        basis: flags.basis,
+        'cooldown-in': flags['cooldown-in'],
+        'cooldown-out': flags['cooldown-out'],
+        'max-shards': flags['max-shards'],
+        'min-shards': flags['min-shards'],
+        'scale-in-margin': flags['scale-in-margin'],
+        source: flags.source,
+        'target-utilization': flags['target-utilization'],
+        window: flags.window,
+      },
+      stream: flags.stream,
+    })
+    const policy = resolved.policy
+    const source = sourceFor(policy, defaultSource(target.kind), resolved.origins.window === 'flag' ? '--window' : 'window')
+    if (source === 'cloudwatch' && target.kind === 'local' && target.endpoints.cloudwatch === undefined) {
+      throw new UsageError(
+        'The cloudwatch source is not available on the embedded local stack (kinesis-local publishes no metrics).',
+        'Use --source stream locally, or --target aws.',
+      )
+    }
+    const waitTimeoutMs = parseDuration(flags['wait-timeout'], '--wait-timeout')
+    if (waitTimeoutMs < 10_000) throw new UsageError(`--wait-timeout ${flags['wait-timeout']} is below 10s.`, 'Resharding takes seconds to minutes: use e.g. 30m.')
+
+    const {clients, region, stream} = await this.connect()
+    const [{runScaling}, kinesis] = await Promise.all([import('../lib/scaling/index.js'), clients.kinesis()])
+    const cloudwatch = source === 'cloudwatch' ? await clients.cloudwatch() : undefined
+    const stop = new AbortController()
+    const onSigint = () => {
+      this.note('Interrupt: stopping after the current call (a change already accepted continues on AWS)…')
+      stop.abort()
+    }
+    process.on('SIGINT', onSigint)
+    let run: ScalingRun
+    try {
+      run = await runScaling({
+        cloudwatch,
+        dryRun: flags['dry-run'],
+        kinesis,
+        onNotice: (m) => this.note(`note: ${m}`),
+        onProgress: (m) => this.note(m),
+        policy,
+        signal: stop.signal,
+        source,
+        streamName: stream,
+        targetName: target.kind,
+        wait: flags.wait,
+        waitTimeoutMs,
+      })
+    } finally {
+      process.off('SIGINT', onSigint)
+    }
+
+    const result: ScaleResult = {...run, policy: {...policy, source}, policyOrigins: resolved.origins, region, streamName: stream, target: target.kind}
+    if (!this.jsonEnabled()) this.log(render(result))
+    this.setExitCode(run.exitCode)
+    return result
+  }
+}
+
+const pct = (u: number) => {
+  const p = u * 100
+  return `${p > 0 && p < 10 ? p.toFixed(1) : Math.round(p)}%`
+}
+
+function render(r: ScaleResult): string {
+  const {plan} = r
+  const lines: string[] = []
+  const mode = r.stream.mode === 'ON_DEMAND' ? 'on-demand' : 'provisioned'
+  const load = r.load ? `; load from ${r.load.source} over ${formatDuration(r.load.windowSeconds * 1000)} (${plan.basis})` : ''
+  lines.push(`${style(r.streamName, 'bold')}: ${plan.currentShards} open shards, ${mode}, ${r.stream.status}${load}; target ${pct(plan.targetUtilization)}`)
+  if (plan.steps.length > 0 || r.load) {
+    const rows: (string | number)[][] = [['now', String(plan.currentShards), pct(plan.current.maxUtilization), pct(plan.current.meanUtilization), String(plan.budget.left)]]
+    for (const s of plan.steps) {
+      const applied = r.execution?.applied.find((a) => a.step === s.step)
+      const mark = applied ? (applied.completed ? ' ✓' : ' …') : s.runnable ? '' : ' (not now)'
+      rows.push([String(s.step), `${s.from} → ${s.to}${mark}`, pct(s.projectedMaxUtilization), pct(s.projectedMeanUtilization), s.budgetLeft >= 0 ? String(s.budgetLeft) : 'over budget'])
+    }
+    lines.push('', table(['step', 'shards', 'max util', 'mean util', 'budget left'], rows, {align: ['left', 'left', 'right', 'right', 'right']}))
+  }
+  lines.push('', ...plan.reasons.map((reason) => `- ${reason}`), '', verdict(r))
+  return lines.join('\n')
+}
+
+function verdict(r: ScaleResult): string {
+  const {plan} = r
+  const chain = (steps: {from: number; to: number}[]) => [steps[0].from, ...steps.map((s) => s.to)].join(' → ')
+  switch (r.outcome) {
+    case 'nothing-to-do':
+      return style(`Nothing to do: ${plan.currentShards} shards fit the target.`, 'green')
+    case 'would-scale':
+      return style(`Dry run: would ${plan.decision} ${chain(plan.steps.filter((s) => s.runnable))} (exit 11). Nothing was changed.`, 'yellow')
+    case 'blocked':
+      return style(`Blocked: ${r.execution?.blocked?.message ?? plan.blocked?.message ?? 'a limit stands in the way.'} (exit 12)`, 'red')
+    case 'interrupted':
+      return style(`Interrupted${r.execution?.applied.length ? ` after ${chain(r.execution.applied)}` : ''} (exit 130).`, 'yellow')
+    case 'scaled': {
+      const applied = r.execution?.applied ?? []
+      const end = r.execution?.finalOpenShards === undefined ? '' : `; the stream has ${r.execution.finalOpenShards} open shards`
+      const stop = r.execution?.blocked ? ` Stopped early: ${r.execution.blocked.message}` : ''
+      return style(`Scaled ${chain(applied)}${end} (exit 10).${stop}`, 'green')
+    }
+  }
+}

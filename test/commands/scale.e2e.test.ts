@@ -1,0 +1,151 @@
+/** End-to-end: `clickops scale` through the real binary against kinesis-local, and bad input. */
+import {CreateStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
+import {expect} from 'chai'
+import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+import type {ScaleResult} from '../../src/commands/scale.js'
+import {shardForKey} from '../../src/lib/kinesis/hashkey.js'
+import {listShards} from '../../src/lib/kinesis/shards.js'
+import {listTags} from '../../src/lib/kinesis/status.js'
+import {HISTORY_TAG_KEY, parseHistory} from '../../src/lib/scaling/history.js'
+import {runCli} from '../helpers/cli.js'
+import {createStream, startKinesisLocal, uniqueStreamName, waitActive, type KinesisLocal} from '../helpers/kinesis-local.js'
+
+describe('clickops scale (end to end)', () => {
+  // Its own kinesis-local: the emulator's shard limit (50) is account-wide, and this file reshards.
+  let local: KinesisLocal
+  let client: KinesisClient
+
+  before(async () => {
+    local = await startKinesisLocal()
+    client = local.client()
+  })
+
+  after(async () => {
+    await local?.stop()
+  })
+
+  const on = (stream: string) => ['--endpoint-url', local.endpoint, '--stream', stream]
+
+  it('plans and applies from a burst on one shard, records it, and an immediate second run is blocked by the cooldown', async () => {
+    const stream = uniqueStreamName('scale-e2e')
+    await createStream(client, stream, 4)
+    // A burst of 500 records on the first shard in one PutRecords call: its busiest second holds at
+    // least 250 (utilisation ≥ 0.25 at 1,000 records/s), which spread over a quarter of the hash
+    // space needs ≥ 20 shards at a 5% target; --max-shards 8 caps it at one step, 4 → 8.
+    const shards = await listShards(client, stream)
+    const keys: string[] = []
+    for (let i = 0; keys.length < 500; i++) if (shardForKey(shards, `user-${i}`)?.ShardId === shards[0].ShardId) keys.push(`user-${i}`)
+    const put = await client.send(new PutRecordsCommand({Records: keys.map((k) => ({Data: new TextEncoder().encode(`{"user_id":"${k}"}`), PartitionKey: k})), StreamName: stream}))
+    expect(put.FailedRecordCount ?? 0).to.equal(0)
+
+    const args = ['scale', ...on(stream), '--source', 'stream', '--window', '2m', '--target-utilization', '0.05', '--max-shards', '8', '--json']
+    const first = await runCli(args)
+    expect(first.code, first.stderr).to.equal(10)
+    const result = JSON.parse(first.stdout) as ScaleResult
+    expect(result.outcome).to.equal('scaled')
+    expect(result.plan.currentShards).to.equal(4)
+    expect(result.plan.current.hottestShardId).to.equal(shards[0].ShardId)
+    expect(result.plan.current.maxUtilization).to.be.at.least(0.25)
+    expect(result.plan.targetShards).to.equal(8)
+    expect(result.plan.steps.map((s) => [s.from, s.to])).to.deep.equal([[4, 8]])
+    expect(result.load).to.include({openShards: 4, source: 'stream'})
+    expect(result.execution!.applied.map((a) => [a.from, a.to, a.completed])).to.deep.equal([[4, 8, true]])
+    expect(first.stderr).to.equal('')
+
+    // The stream ends with the planned open shard count, and the tag records the change.
+    const summary = (await client.send(new DescribeStreamSummaryCommand({StreamName: stream}))).StreamDescriptionSummary!
+    expect(summary.OpenShardCount).to.equal(result.plan.targetShards)
+    const tag = (await listTags(client, stream)).find((t) => t.Key === HISTORY_TAG_KEY)
+    const history = parseHistory(tag?.Value).events
+    expect(history.map((e) => [e.from, e.to])).to.deep.equal([[4, 8]])
+    expect(Math.abs(history[0].at - Date.parse(result.execution!.applied[0].at))).to.be.below(2000)
+
+    // Right away again: the new shards carry none of the burst, so the plan wants fewer shards,
+    // and the scale-in cooldown (1h) blocks it.
+    const second = await runCli(args.filter((a) => a !== '--json'))
+    expect(second.code, second.stderr).to.equal(12)
+    expect(second.stdout).to.match(/^Blocked: Cooldown: the last change \(4 → 8\) was \d+s ago; a scale-in waits 1h, until .* \(exit 12\)$/m)
+    expect(second.stdout).to.match(/│ step │ shards +│ max util │ mean util │ budget left │/)
+    expect(second.stdout).to.match(/│ now +│ 8 +│/)
+    expect(second.stderr).to.include('target: local')
+    expect((await client.send(new DescribeStreamSummaryCommand({StreamName: stream}))).StreamDescriptionSummary!.OpenShardCount).to.equal(8)
+  })
+
+  it('nothing to do (exit 0) on an idle stream at its minimum; on-demand streams are reported, never scaled (exit 12)', async () => {
+    const idle = uniqueStreamName('scale-idle')
+    await createStream(client, idle, 2)
+    const hold = await runCli(['scale', ...on(idle), '--min-shards', '2', '--window', '1m'])
+    expect(hold.code, hold.stderr).to.equal(0)
+    expect(hold.stdout).to.match(/^Nothing to do: 2 shards fit the target\.$/m)
+
+    const onDemand = uniqueStreamName('scale-od')
+    await client.send(new CreateStreamCommand({StreamModeDetails: {StreamMode: 'ON_DEMAND'}, StreamName: onDemand}))
+    await waitActive(client, onDemand)
+    const od = await runCli(['scale', ...on(onDemand), '--json'])
+    expect(od.code, od.stderr).to.equal(12)
+    const result = JSON.parse(od.stdout) as ScaleResult
+    expect(result.plan.blocked?.kind).to.equal('on-demand')
+    expect(result.load).to.equal(undefined)
+  })
+
+  it('exits 3 when the stream does not exist', async () => {
+    const r = await runCli(['scale', ...on(uniqueStreamName('nope'))])
+    expect(r.code).to.equal(3)
+    expect(r.stderr).to.match(/does not exist on target local/)
+  })
+
+  describe('bad input: a clear error before any AWS call', () => {
+    // A closed port as the endpoint: any AWS call would fail differently (exit 5), not with 2.
+    const closed = ['--endpoint-url', 'http://127.0.0.1:9', '--stream', 'clicks']
+    let dir: string
+
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'clickops-scale-'))
+    })
+
+    after(async () => {
+      await rm(dir, {force: true, recursive: true})
+    })
+
+    it('rejects --target-utilization 0 and 1.5, min above max, a window out of range', async () => {
+      for (const [args, message] of [
+        [['--target-utilization', '0'], /--target-utilization must be above 0 and at most 1 \(a fraction of the shard write limit\), not 0\./],
+        [['--target-utilization', '1.5'], /--target-utilization must be above 0 and at most 1 .*not 1\.5\./],
+        [['--min-shards', '10', '--max-shards', '4'], /--min-shards \(10\) is above --max-shards \(4\)\./],
+        [['--window', '2h', '--source', 'stream'], /--window 2h is out of range for the stream source \(10s to 1h\)/],
+      ] as const) {
+        const r = await runCli(['scale', ...closed, ...args])
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(2)
+        expect(r.stderr).to.match(message)
+        expect(r.stderr).not.to.match(/Cannot reach|ECONNREFUSED/)
+      }
+    })
+
+    it('loads no AWS client at all for bad input or --help', async () => {
+      const tracer = fileURLToPath(new URL('../fixtures/trace-imports.mjs', import.meta.url))
+      for (const args of [['--target-utilization', '0'], ['--help']]) {
+        const file = join(dir, `trace-${args[0]}.log`)
+        const r = await runCli(['scale', ...closed, ...args], {env: {NODE_OPTIONS: `--import ${tracer}`, TRACE_IMPORTS_FILE: file}})
+        expect(r.code, r.stderr).to.equal(args[0] === '--help' ? 0 : 2)
+        const loaded = await readFile(file, 'utf8')
+        expect(loaded).to.include('bin/run.js') // the tracer works
+        expect(loaded).not.to.match(/node_modules\/(ink|react|@aws-sdk|@smithy|yaml)\//)
+        expect(loaded).not.to.match(/^cjs:(ink|react|@aws-sdk\/|@smithy\/)/m)
+      }
+    })
+
+    it('rejects an unknown policy key, naming the file and the key', async () => {
+      const path = join(dir, 'scale.yaml')
+      await writeFile(path, 'target-utilization: 0.7\nstreams:\n  clicks:\n    max_shard: 8\n')
+      const r = await runCli(['scale', ...closed, '--policy', path, '--json'])
+      expect(r.code).to.equal(2)
+      const out = JSON.parse(r.stdout) as {error: {exitCode: number; message: string}}
+      expect(out.error.exitCode).to.equal(2)
+      expect(out.error.message).to.equal(`Policy file ${path}: streams.clicks: unknown key "max_shard" (did you mean "max-shards"?).`)
+    })
+  })
+})

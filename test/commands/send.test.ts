@@ -11,6 +11,7 @@ import {listShards} from '../../src/lib/kinesis/shards.js'
 import type {SendResult} from '../../src/commands/send.js'
 import {runCli} from '../helpers/cli.js'
 import {draft04} from '../lib/clickstream/draft04.js'
+import {fakeGateway} from '../lib/send/gateway-fake.js'
 import {createStream, sharedKinesisLocal, uniqueStreamName, type KinesisLocal} from '../helpers/kinesis-local.js'
 
 /** Every record of the stream, with the shard it was read from. */
@@ -153,6 +154,25 @@ describe('clickops send (CLI, no stream needed)', () => {
     expect(lines.map(strip)).to.deep.equal(b.stdout.trim().split('\n').map(strip))
     expect(a.stderr).to.match(/wrote 50 of 50 events to stdout/)
     expect(a.stderr).to.not.match(/target:/)
+  })
+
+  it('--via api --api-url with the key from CLICKOPS_API_KEY: every event reaches the API once, the key is never printed', async () => {
+    const gw = await fakeGateway({apiKey: 'secret-key-123', faults: {error: 0.1, throttle: 0.1}})
+    try {
+      const r = await runCli(['send', '--via', 'api', '--api-url', gw.base, '--count', '1200', '--rate', '0', '--seed', '4'], {env: {CLICKOPS_API_KEY: 'secret-key-123'}})
+      expect(r.code, r.stderr).to.equal(0)
+      expect(gw.stored).to.have.length(1200)
+      expect(new Set(gw.stored.map((e) => e.click_id)).size).to.equal(1200)
+      expect(r.stdout).to.match(/sent 1,200 of 1,200 events to API http:\/\/127\.0\.0\.1:\d+\/v1\/events\/batch/)
+      expect(r.stdout + r.stderr).to.not.include('secret-key-123')
+      const wrong = await runCli(['send', '--via', 'api', '--api-url', gw.base, '--count', '10', '--json'], {env: {CLICKOPS_API_KEY: 'nope'}})
+      expect(wrong.code).to.equal(6)
+      const summary = parse(wrong.stdout)
+      expect(summary).to.include({delivered: 0, failed: 10, generated: 10})
+      expect(summary.stoppedBy?.message).to.match(/403/)
+    } finally {
+      await gw.close()
+    }
   })
 
   it('rejects bad flags before any call (exit 2)', async () => {

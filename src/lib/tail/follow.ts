@@ -13,13 +13,14 @@
  * tip it is as exact as the clocks (records arriving within the same millisecond on different
  * shards come out in either order). Memory holds at most one GetRecords batch per shard being read.
  */
-import type {ChildShard, KinesisClient, _Record} from '@aws-sdk/client-kinesis'
+import type {ChildShard, _Record} from '@aws-sdk/client-kinesis'
 
-import {readShard, systemClock, type ReaderClock, type ReaderEvent, type ReaderPacing, type ShardBatch, type StartPosition} from '../kinesis/reader.js'
+import {readShard, systemClock, type ReadShardOptions, type ShardBatch, type StartPosition} from '../kinesis/reader.js'
 
-export interface FollowOptions {
-  kinesis: KinesisClient
-  streamName: string
+/** The reader options that apply to every shard being read (see readShard). */
+type SharedReaderOptions = Pick<ReadShardOptions, 'kinesis' | 'streamName' | 'stopAtTip' | 'limit' | 'signal' | 'clock' | 'pacing' | 'random' | 'onEvent'>
+
+export interface FollowOptions extends SharedReaderOptions {
   /** The shards read first, each from its own position. */
   initial: {shardId: string; start: StartPosition}[]
   /** Shards expected to be read later (listed descendants): a child waits for those of its parents. */
@@ -30,15 +31,6 @@ export interface FollowOptions {
   selectChild?: (child: ChildShard) => boolean
   /** Children of a closed shard when GetRecords did not name them (e.g. from ListShards). */
   findChildren?: (shardId: string) => Promise<ChildShard[]>
-  /** Stop each shard at its tip instead of following (default false). */
-  stopAtTip?: boolean
-  /** Records per GetRecords call. */
-  limit?: number
-  signal?: AbortSignal
-  clock?: ReaderClock
-  pacing?: Partial<ReaderPacing>
-  random?: () => number
-  onEvent?: (event: ReaderEvent) => void
 }
 
 export interface LaneState {

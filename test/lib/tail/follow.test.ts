@@ -18,30 +18,42 @@ async function run(options: Omit<FollowOptions, 'streamName'>): Promise<FollowIt
   return items
 }
 
+/** Two shards, a (lower half) and b (upper half), on a fresh virtual clock. */
+function twoShards() {
+  const clock = new FakeClock()
+  const stream = new FakeStream(clock)
+  stream.addShard('a', [0n, HALF - 1n])
+  stream.addShard('b', [HALF, MAX])
+  return {clock, stream}
+}
+
+/** Reads a and b from TRIM_HORIZON to the tip, `limit` records per call. */
+const readBoth = (clock: FakeClock, stream: FakeStream, limit: number, extra: Partial<FollowOptions> = {}) =>
+  run({
+    childStart: {type: 'TRIM_HORIZON'},
+    clock,
+    initial: [
+      {shardId: 'a', start: {type: 'TRIM_HORIZON'}},
+      {shardId: 'b', start: {type: 'TRIM_HORIZON'}},
+    ],
+    kinesis: stream.client,
+    limit,
+    stopAtTip: true,
+    ...extra,
+  })
+
 const recordTexts = (items: FollowItem[]) => items.flatMap((i) => (i.kind === 'record' ? [text(i.record)] : []))
 
 describe('tail/follow', () => {
   it('merges shards in arrival order, whatever pace each shard is read at', async () => {
-    const clock = new FakeClock()
-    const stream = new FakeStream(clock)
-    stream.addShard('a', [0n, HALF - 1n])
-    stream.addShard('b', [HALF, MAX])
+    const {clock, stream} = twoShards()
     // a: t = 0, 10, 20, ... ; b: t = 5, 15, 25, ... (b has fewer, bigger gaps at the end)
     const t0 = clock.now()
     for (let i = 0; i < 12; i++) stream.put('a', 'x', `a${i * 10}`, t0 + i * 10)
     for (let i = 0; i < 6; i++) stream.put('b', 'y', `b${i * 10 + 5}`, t0 + i * 10 + 5)
     stream.put('b', 'y', 'b200', t0 + 200)
-    const items = await run({
-      childStart: {type: 'TRIM_HORIZON'},
-      clock,
-      initial: [
-        {shardId: 'a', start: {type: 'TRIM_HORIZON'}},
-        {shardId: 'b', start: {type: 'TRIM_HORIZON'}},
-      ],
-      kinesis: stream.client,
-      limit: 3, // a is read in pages of 3, b too: the merge must wait for the slower side
-      stopAtTip: true,
-    })
+    // Pages of 3 on both sides: the merge must wait for the slower side.
+    const items = await readBoth(clock, stream, 3)
     const got = recordTexts(items)
     const expected = [...stream.shards.get('a')!.records, ...stream.shards.get('b')!.records]
       .sort((x, y) => x.ApproximateArrivalTimestamp!.getTime() - y.ApproximateArrivalTimestamp!.getTime())
@@ -82,27 +94,13 @@ describe('tail/follow', () => {
   })
 
   it('starts a merged child only once both its parents are read to their end', async () => {
-    const clock = new FakeClock()
-    const stream = new FakeStream(clock)
-    stream.addShard('a', [0n, HALF - 1n])
-    stream.addShard('b', [HALF, MAX])
+    const {clock, stream} = twoShards()
     stream.put('a', 'x', 'a0')
     for (let i = 0; i < 9; i++) stream.put('b', 'y', `b${i}`) // b takes many more calls than a
     stream.reshard(['a', 'b'], [{id: 'c', range: [0n, MAX]}])
     clock.time += 1000
     stream.put('c', 'x', 'c0')
-    const items = await run({
-      childStart: {type: 'TRIM_HORIZON'},
-      clock,
-      initial: [
-        {shardId: 'a', start: {type: 'TRIM_HORIZON'}},
-        {shardId: 'b', start: {type: 'TRIM_HORIZON'}},
-      ],
-      kinesis: stream.client,
-      limit: 2,
-      planned: ['a', 'b'],
-      stopAtTip: true,
-    })
+    const items = await readBoth(clock, stream, 2, {planned: ['a', 'b']})
     expect(recordTexts(items).at(-1)).to.equal('c0')
     expect(recordTexts(items)).to.have.length(11)
     const calls = stream.getRecordsCalls

@@ -1,4 +1,4 @@
-import {DeleteStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type _Record} from '@aws-sdk/client-kinesis'
+import {DeleteStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
 import {expect} from 'chai'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -9,25 +9,12 @@ import {EVENT_SCHEMA} from '../../src/lib/clickstream/schema.js'
 import {shardForKey} from '../../src/lib/kinesis/hashkey.js'
 import {listShards} from '../../src/lib/kinesis/shards.js'
 import type {SendResult} from '../../src/commands/send.js'
+import {apisDir} from '../../src/lib/gateway/state.js'
 import {runCli} from '../helpers/cli.js'
+import {readAllRecords, startTestGateway, writeTestApi} from '../helpers/gateway.js'
 import {draft04} from '../lib/clickstream/draft04.js'
 import {fakeGateway} from '../lib/send/gateway-fake.js'
 import {createStream, sharedKinesisLocal, uniqueStreamName, type KinesisLocal} from '../helpers/kinesis-local.js'
-
-/** Every record of the stream, with the shard it was read from. */
-async function readAll(client: KinesisClient, stream: string): Promise<{shardId: string; record: _Record}[]> {
-  const out: {shardId: string; record: _Record}[] = []
-  for (const shard of await listShards(client, stream)) {
-    let iterator = (await client.send(new GetShardIteratorCommand({ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON', StreamName: stream}))).ShardIterator
-    while (iterator) {
-      const page = await client.send(new GetRecordsCommand({Limit: 10_000, ShardIterator: iterator}))
-      for (const record of page.Records ?? []) out.push({record, shardId: shard.ShardId!})
-      if ((page.Records ?? []).length === 0) break
-      iterator = page.NextShardIterator
-    }
-  }
-  return out
-}
 
 /** Resolves once the stream holds at least `atLeast` records (one page per shard: writes go on meanwhile). */
 async function waitForRecords(client: KinesisClient, stream: string, atLeast: number, timeoutMs = 60_000): Promise<void> {
@@ -46,6 +33,24 @@ async function waitForRecords(client: KinesisClient, stream: string, atLeast: nu
 
 const parse = (stdout: string) => JSON.parse(stdout) as SendResult
 
+/** Exactly `count` distinct, valid events, each keyed by its user_id on the shard the hash names, as the summary counted. */
+async function expectKeyedRecords(client: KinesisClient, stream: string, count: number, summary: SendResult): Promise<void> {
+  const records = await readAllRecords(client, stream)
+  expect(records).to.have.length(count)
+  const shards = await listShards(client, stream)
+  const {validate} = draft04(EVENT_SCHEMA)
+  const perShard: Record<string, number> = {}
+  for (const {data, partitionKey, shardId} of records) {
+    const event = JSON.parse(data)
+    expect(validate(event)).to.equal(true)
+    expect(partitionKey).to.equal(event.user_id)
+    expect(shardForKey(shards, partitionKey)?.ShardId).to.equal(shardId)
+    perShard[shardId] = (perShard[shardId] ?? 0) + 1
+  }
+  expect(new Set(records.map(({data}) => JSON.parse(data).click_id)).size).to.equal(count)
+  expect(summary.byShard).to.deep.equal(perShard)
+}
+
 describe('clickops send (CLI against kinesis-local)', () => {
   let local: KinesisLocal
   let client: KinesisClient
@@ -61,20 +66,7 @@ describe('clickops send (CLI against kinesis-local)', () => {
     expect(r.code, r.stderr).to.equal(0)
     const summary = parse(r.stdout)
     expect(summary).to.include({delivered: 2000, failed: 0, generated: 2000, seed: 7, stream, via: 'kinesis'})
-    const records = await readAll(client, stream)
-    expect(records).to.have.length(2000)
-    const shards = await listShards(client, stream)
-    const {validate} = draft04(EVENT_SCHEMA)
-    const perShard: Record<string, number> = {}
-    for (const {record, shardId} of records) {
-      const event = JSON.parse(Buffer.from(record.Data!).toString('utf8'))
-      expect(validate(event)).to.equal(true)
-      expect(record.PartitionKey).to.equal(event.user_id)
-      expect(shardForKey(shards, record.PartitionKey!)?.ShardId).to.equal(shardId)
-      perShard[shardId] = (perShard[shardId] ?? 0) + 1
-    }
-    expect(new Set(records.map(({record}) => JSON.parse(Buffer.from(record.Data!).toString()).click_id)).size).to.equal(2000)
-    expect(summary.byShard).to.deep.equal(perShard)
+    await expectKeyedRecords(client, stream, 2000, summary)
   })
 
   it('SIGINT mid-run: stops, drains, the summary adds up and the stream holds exactly what was delivered', async () => {
@@ -92,7 +84,7 @@ describe('clickops send (CLI against kinesis-local)', () => {
     expect(summary.delivered).to.be.greaterThan(0)
     expect(summary.delivered + summary.failed).to.equal(summary.generated)
     expect(r.code).to.equal(130) // interrupted before --count was reached, nothing failed
-    expect(await readAll(client, stream)).to.have.length(summary.delivered)
+    expect(await readAllRecords(client, stream)).to.have.length(summary.delivered)
   })
 
   it('the stream deleted mid-run: counted as failed, a true summary, exit 6', async () => {
@@ -113,6 +105,28 @@ describe('clickops send (CLI against kinesis-local)', () => {
     expect(summary.delivered + summary.failed).to.equal(summary.generated)
     expect(summary.stoppedBy?.message).to.match(new RegExp(stream))
     expect(summary.interrupted).to.equal(false)
+  })
+
+  it('--via api without --api-url: finds the local API and its key, and the events land in the stream', async () => {
+    const stream = uniqueStreamName('send-api')
+    await createStream(client, stream, 2)
+    const home = await mkdtemp(join(tmpdir(), 'clickops-send-api-'))
+    const apis = apisDir(join(home, 'local'))
+    const gateway = await startTestGateway(client, {apisDir: apis})
+    try {
+      const key = 'k'.repeat(40)
+      await writeTestApi(apis, stream, {apiKey: key})
+      const env = {CLICKOPS_GATEWAY_PORT: new URL(gateway.endpoint).port, CLICKOPS_HOME: home}
+      const r = await runCli(['send', '--via', 'api', '--endpoint-url', local.endpoint, '--stream', stream, '--count', '600', '--rate', '0', '--json'], {env})
+      expect(r.code, r.stderr).to.equal(0)
+      const summary = parse(r.stdout)
+      expect(summary).to.include({apiUrl: `${gateway.invokeUrl(stream)}/events/batch`, delivered: 600, failed: 0, via: 'api'})
+      expect(r.stdout + r.stderr).to.not.include(key)
+      await expectKeyedRecords(client, stream, 600, summary)
+    } finally {
+      await gateway.stop()
+      await rm(home, {force: true, recursive: true})
+    }
   })
 
   it('refuses a stream that does not exist before generating anything (exit 3)', async () => {

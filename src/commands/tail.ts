@@ -128,8 +128,9 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
           onRecord: (record) =>
             write(output === 'json' ? format.formatJson(record) : output === 'raw' ? format.formatRaw(record) : format.formatPretty(record, paint)),
           onShardChange: (change) => {
-            if (!('closed' in change)) return
-            note(`tail: ${change.closed} closed (reshard); continuing in ${change.children.length > 0 ? change.children.join(', ') : 'no child'}.`)
+            if ('started' in change && change.parents.length > 0) {
+              note(`tail: ${change.parents.join(' + ')} closed (reshard); continuing in ${change.started}.`)
+            }
           },
           onStatus: (s) => line.update(() => format.formatStatus(s, (process.stderr.columns || 120) - 1)),
           onReaderEvent: (event) => {

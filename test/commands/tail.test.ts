@@ -163,7 +163,7 @@ describe('clickops tail (end to end)', () => {
       const [parent, heir] = hashChain(await listShards(client, stream), hashKeyOf('35')).map((s) => s.ShardId)
       expect(got.slice(0, 50).every((l) => l.shardId === parent)).to.equal(true)
       expect(got.slice(50).every((l) => l.shardId === heir)).to.equal(true)
-      expect(r.stderr).to.include(`tail: ${parent} closed (reshard); continuing in`)
+      expect(r.stderr).to.include(`tail: ${parent} closed (reshard); continuing in ${heir}.`)
       expect(r.stderr).to.match(new RegExp(`tail: stopped: 100 matching of \\d+ records scanned on 2 shards; last sequence number ${got[99].sequenceNumber}\\.`))
       noStackTrace(r.stderr)
     })

@@ -1,0 +1,188 @@
+/**
+ * The local gateway's cost. Three figures, each beside a baseline measured in the same run:
+ *
+ * 1. POST /events through the gateway (HTTP + validation + template + SDK PutRecord) against a
+ *    direct SDK PutRecord to kinesis-local: median latency, calls interleaved, one stream each.
+ * 2. POST /events/batch with 500 events through the whole HTTP pipeline with an instant Kinesis
+ *    behind it (kinesis-local's own PutRecords time varies too much to compare), against a bare node
+ *    HTTP server that reads and parses the same body.
+ * 3. The pipeline's own CPU work for a 500-event batch (ajv validation + velocity rendering +
+ *    parsing the rendered input), without any I/O, against JSON.parse + JSON.stringify of the body.
+ *
+ * In 1, the direct and gateway calls alternate and write to two streams of the same shape that
+ * fill at the same pace (kinesis-local slows down as shards fill).
+ */
+import {PutRecordCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
+import {createServer} from 'node:http'
+import type {AddressInfo} from 'node:net'
+
+import {silenceSdkNodeWarning} from '../src/lib/aws/clients.js'
+import {buildApiDocument, putRecordsTemplate} from '../src/lib/gateway/openapi.js'
+import {compileModels} from '../src/lib/gateway/validate.js'
+import {formatRequestTime, renderTemplate, type VtlContext} from '../src/lib/gateway/vtl.js'
+import {post, sampleEvents, startTestGateway, writeTestApi} from '../test/helpers/gateway.js'
+import {createStream, startKinesisLocal, uniqueStreamName} from '../test/helpers/kinesis-local.js'
+import type {Bench, BenchFigure} from './types.js'
+
+const SINGLE_CALLS = Number(process.env.BENCH_GATEWAY_CALLS ?? 200)
+const BATCH_CALLS = Number(process.env.BENCH_GATEWAY_BATCHES ?? 30)
+const CPU_ROUNDS = Number(process.env.BENCH_GATEWAY_CPU_ROUNDS ?? 50)
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const round = (x: number) => Math.round(x * 100) / 100
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const start = performance.now()
+  await fn()
+  return performance.now() - start
+}
+
+const context: VtlContext = {
+  accountId: '000000000000',
+  apiId: 'bench',
+  domainName: '127.0.0.1',
+  error: {},
+  extendedRequestId: 'r',
+  httpMethod: 'POST',
+  identity: {sourceIp: '127.0.0.1', userAgent: 'bench'},
+  path: '/s/v1/events/batch',
+  protocol: 'HTTP/1.1',
+  requestId: 'r',
+  requestTime: formatRequestTime(0),
+  requestTimeEpoch: 0,
+  resourcePath: '/events/batch',
+  responseOverride: {header: {}},
+  stage: 'v1',
+}
+
+const bench: Bench = {
+  name: 'gateway',
+  async run(): Promise<BenchFigure[]> {
+    silenceSdkNodeWarning()
+    const figures: BenchFigure[] = []
+
+    // 3. CPU: validation + template for a 500-event batch, no I/O.
+    const body = JSON.stringify({records: sampleEvents(500)})
+    const doc = buildApiDocument({apiKeyRequired: false, region: 'us-east-1', roleArn: 'arn:aws:iam::000000000000:role/r', stream: 'bench'})
+    const validate = compileModels(doc)('#/components/schemas/ClickEventBatch')
+    const template = putRecordsTemplate('bench')
+    const pipeline: number[] = []
+    const baseline: number[] = []
+    for (let i = 0; i < CPU_ROUNDS + 5; i++) {
+      const a = performance.now()
+      if (!validate(JSON.parse(body))) throw new Error('invalid batch')
+      JSON.parse(renderTemplate(template, {body, context}).output)
+      const b = performance.now()
+      JSON.stringify(JSON.parse(body))
+      const c = performance.now()
+      if (i >= 5) {
+        pipeline.push(b - a)
+        baseline.push(c - b)
+      }
+    }
+    const cpu = median(pipeline)
+    const parse = median(baseline)
+    figures.push({
+      baseline: {name: 'JSON.parse + JSON.stringify of the same body (median)', value: round(parse)},
+      details: {eventsPerSecond: Math.round(500 / (cpu / 1000)), rounds: CPU_ROUNDS},
+      name: `gateway: validate + render a 500-event batch, no I/O (median of ${CPU_ROUNDS})`,
+      ratio: round(cpu / parse),
+      ratioMeaning: 'times the JSON baseline (lower is better)',
+      unit: 'ms',
+      value: round(cpu),
+    })
+
+    // 1 and 2: over HTTP against kinesis-local.
+    const local = await startKinesisLocal()
+    const kinesis = local.client()
+    const gw = await startTestGateway(kinesis)
+    try {
+      const viaGateway = uniqueStreamName('bench-gw')
+      const direct = uniqueStreamName('bench-direct')
+      await Promise.all([createStream(kinesis, viaGateway, 4), createStream(kinesis, direct, 4)])
+      await writeTestApi(gw.apisDir, viaGateway)
+      const events = sampleEvents(SINGLE_CALLS)
+      const url = gw.invokeUrl(viaGateway)
+
+      const gwSingle: number[] = []
+      const sdkSingle: number[] = []
+      for (const [i, event] of events.entries()) {
+        const json = JSON.stringify(event)
+        const order = i % 2 === 0
+        const g = () => post(`${url}/events`, json).then((r) => r.status === 200 || Promise.reject(new Error(`HTTP ${r.status}`)))
+        const d = () => kinesis.send(new PutRecordCommand({Data: Buffer.from(json), PartitionKey: event.user_id, StreamName: direct}))
+        if (order) {
+          gwSingle.push(await time(g))
+          sdkSingle.push(await time(d))
+        } else {
+          sdkSingle.push(await time(d))
+          gwSingle.push(await time(g))
+        }
+      }
+      const single = median(gwSingle)
+      const singleBase = median(sdkSingle)
+      figures.push({
+        baseline: {name: 'direct SDK PutRecord to kinesis-local (median)', value: round(singleBase)},
+        details: {calls: SINGLE_CALLS, overheadMs: round(single - singleBase)},
+        name: `gateway: POST /events → PutRecord (median of ${SINGLE_CALLS})`,
+        ratio: round(single / singleBase),
+        ratioMeaning: 'times the direct call (lower is better)',
+        unit: 'ms',
+        value: round(single),
+      })
+
+    } finally {
+      await gw.stop()
+      await local.stop()
+    }
+
+    // 2. The whole HTTP pipeline for 500-event batches, with an instant Kinesis behind it, against a
+    // bare node HTTP server that reads and parses the same body and answers.
+    const records = Array.from({length: 500}, (_, i) => ({SequenceNumber: String(i), ShardId: 'shardId-000000000000'}))
+    const instant = {send: async () => ({$metadata: {}, FailedRecordCount: 0, Records: records})} as unknown as KinesisClient
+    const pipelineGw = await startTestGateway(instant)
+    const bare = createServer((req, res) => {
+      const chunks: Buffer[] = []
+      req.on('data', (c: Buffer) => chunks.push(c))
+      req.on('end', () => {
+        JSON.parse(Buffer.concat(chunks).toString('utf8'))
+        res.writeHead(200, {'content-type': 'application/json'})
+        res.end(JSON.stringify({failedRecordCount: 0, records: records.map((r) => ({sequenceNumber: r.SequenceNumber, shardId: r.ShardId}))}))
+      })
+    })
+    await new Promise<void>((resolve) => bare.listen({host: '127.0.0.1', port: 0}, resolve))
+    try {
+      await writeTestApi(pipelineGw.apisDir, 'bench')
+      const gwUrl = `${pipelineGw.invokeUrl('bench')}/events/batch`
+      const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/events/batch`
+      const json = JSON.stringify({records: sampleEvents(500)})
+      const gwTimes: number[] = []
+      const bareTimes: number[] = []
+      for (let i = 0; i < BATCH_CALLS + 3; i++) {
+        const g = await time(() => post(gwUrl, json).then((r) => r.status === 200 || Promise.reject(new Error(`HTTP ${r.status}: ${r.text}`))))
+        const b = await time(() => post(bareUrl, json))
+        if (i >= 3) {
+          gwTimes.push(g)
+          bareTimes.push(b)
+        }
+      }
+      const g = median(gwTimes)
+      const b = median(bareTimes)
+      figures.push({
+        baseline: {name: 'bare node HTTP server parsing the same body (median)', value: round(b)},
+        details: {batches: BATCH_CALLS, eventsPerSecond: Math.round(500 / (g / 1000))},
+        name: `gateway: POST /events/batch with 500 events, instant Kinesis (median of ${BATCH_CALLS})`,
+        ratio: round(g / b),
+        ratioMeaning: 'times the bare server (lower is better)',
+        unit: 'ms',
+        value: round(g),
+      })
+    } finally {
+      await pipelineGw.stop()
+      bare.close()
+    }
+    return figures
+  },
+}
+
+export default bench

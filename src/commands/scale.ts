@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand, UsageError} from '../cli/base-command.js'
+import {BaseCommand, ExitCode, UsageError} from '../cli/base-command.js'
 import {style, table} from '../cli/output.js'
 import type {ScalingRun} from '../lib/scaling/index.js'
 import type {PolicyKey, ResolvedPolicy, ScalingPolicy, SettingOrigin} from '../lib/scaling/policy.js'
@@ -103,7 +103,9 @@ Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (
     const cloudwatch = source === 'cloudwatch' ? await clients.cloudwatch() : undefined
     const stop = new AbortController()
     const onSigint = () => {
-      this.note('Interrupt: stopping after the current call (a change already accepted continues on AWS)…')
+      // A second Ctrl-C does not wait any longer.
+      if (stop.signal.aborted) process.exit(ExitCode.INTERRUPTED)
+      this.note('Interrupt: stopping after the current call (a change already accepted continues on AWS); Ctrl-C again to quit now…')
       stop.abort()
     }
     process.on('SIGINT', onSigint)
@@ -162,8 +164,12 @@ function verdict(r: ScaleResult): string {
   const {plan} = r
   const chain = (steps: {from: number; to: number}[]) => [steps[0].from, ...steps.map((s) => s.to)].join(' → ')
   switch (r.outcome) {
-    case 'nothing-to-do':
-      return style(`Nothing to do: ${plan.currentShards} shards fit the target.`, 'green')
+    case 'nothing-to-do': {
+      const keys = plan.hotKeys.map((k) => `"${k.partitionKey}"`).join(', ')
+      return plan.hotKeys.length > 0
+        ? style(`Nothing to do by resharding: ${plan.currentShards} shards fit the target except for hot key${plan.hotKeys.length === 1 ? '' : 's'} ${keys}.`, 'yellow')
+        : style(`Nothing to do: ${plan.currentShards} shards fit the target.`, 'green')
+    }
     case 'would-scale':
       return style(`Dry run: would ${plan.decision} ${chain(plan.steps.filter((s) => s.runnable))} (exit 11). Nothing was changed.`, 'yellow')
     case 'blocked':

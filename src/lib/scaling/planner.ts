@@ -273,11 +273,13 @@ export function planScaling(input: PlanInput): ScalingPlan {
     // Anything under the lower threshold is under the target too: start the search at `needed`.
     const from = Math.max(needed ?? 1, profile.lowerBound(threshold))
     let nIn = current > 1 ? profile.smallestWithin(threshold, from, current - 1) : undefined
+    let heldByHotKey = false
     if (nIn !== undefined && hotKeys.length > 0) {
       // A hot key's shard is over the target anyway: scaling in must not put more load beside it.
       const now = Math.max(threshold, display.project(current).maxUtilization)
       nIn = smallestOfBoth(profile, threshold, display, now, nIn, current - 1)
-      if (nIn === undefined) reasons.push(`Not scaling in: fewer shards would put more load on the shard of hot key "${hotKeys[0].partitionKey}".`)
+      heldByHotKey = nIn === undefined
+      if (heldByHotKey) reasons.push(`Not scaling in: fewer shards would put more load on the shard of hot key "${hotKeys[0].partitionKey}".`)
     }
     const inTarget = Math.max(nIn ?? current, policy.minShards)
     if (inTarget < current) {
@@ -289,6 +291,8 @@ export function planScaling(input: PlanInput): ScalingPlan {
           ? `${shards(inTarget)} would run the hottest at ${pct(p.maxUtilization)}, under the target minus the scale-in margin (${pct(threshold)}).`
           : `${shards(inTarget)} (the minimum) would run the hottest at ${pct(p.maxUtilization)}.`,
       )
+    } else if (heldByHotKey) {
+      // Said above: scaling in would pile load onto a hot key's shard.
     } else if (current > policy.minShards && input.shards.length > 0) {
       const fewer = display.project(current - 1)
       reasons.push(

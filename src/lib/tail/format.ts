@@ -45,6 +45,11 @@ export function formatJson(record: TailRecord): string {
   if (record.subSequenceNumber !== undefined) out.subSequenceNumber = record.subSequenceNumber
   if (record.explicitHashKey !== undefined) out.explicitHashKey = record.explicitHashKey
   out.approximateArrivalTimestamp = record.approximateArrivalTimestamp?.toISOString() ?? null
+  // JSON data on one line is embedded as it is: parsing proved it valid, and not re-serialising it
+  // halves the cost of a line.
+  if (data.encoding === 'json' && !/[\n\r]/.test(data.text)) {
+    return `${JSON.stringify(out).slice(0, -1)},"data":${data.text.trim()},"dataEncoding":"json"}\n`
+  }
   out.data = data.value
   out.dataEncoding = data.encoding
   return `${JSON.stringify(out)}\n`

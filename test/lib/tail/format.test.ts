@@ -29,6 +29,16 @@ describe('tail/format', () => {
     })
   })
 
+  it('keeps each object on one line whatever the JSON data looks like', () => {
+    for (const text of ['{"a":1}', '  {"a": [1, 2]}  ', '{\n  "pretty": "printed"\n}', '"a string"', '[]', 'null']) {
+      const line = formatJson(record(Buffer.from(text)))
+      expect(line.slice(0, -1)).not.to.match(/[\n\r]/)
+      const parsed = JSON.parse(line)
+      expect(parsed.data).to.deep.equal(JSON.parse(text))
+      expect(Object.keys(parsed)).to.deep.equal(['partitionKey', 'shardId', 'sequenceNumber', 'approximateArrivalTimestamp', 'data', 'dataEncoding'])
+    }
+  })
+
   it('prints data that is not JSON as base64, and the sub-sequence number of a de-aggregated record', () => {
     const bytes = Uint8Array.from([0, 255, 1, 10])
     const parsed = JSON.parse(formatJson(record(bytes, {subSequenceNumber: 2})))

@@ -140,6 +140,10 @@ export function averageBasedCount(shards: readonly ShardLoad[], targetUtilizatio
     bytes += l.bytes
     records += l.records
   }
+  return countFor(bytes, records, targetUtilization)
+}
+
+function countFor(bytes: number, records: number, targetUtilization: number): number {
   return Math.min(MAX_SHARDS_PER_STREAM, Math.max(1, Math.ceil(utilization(bytes, records) / targetUtilization - 1e-9)))
 }
 
@@ -192,9 +196,13 @@ export function planScaling(input: PlanInput): ScalingPlan {
   // The current shards as measured.
   let currentMax = 0
   let currentSum = 0
+  let totalBytes = 0
+  let totalRecords = 0
   let hottestShardId: string | undefined
   for (const s of input.shards) {
     const l = shardBasisLoad(s, policy.basis)
+    totalBytes += l.bytes
+    totalRecords += l.records
     const u = utilization(l.bytes, l.records)
     currentSum += u
     if (u > currentMax || hottestShardId === undefined) {
@@ -223,7 +231,7 @@ export function planScaling(input: PlanInput): ScalingPlan {
   const quotaMax = input.quota ? current + Math.max(0, input.quota.shardLimit - input.quota.openShardCount) : undefined
   const ceiling = Math.min(policy.maxShards, hardMax, quotaMax ?? Number.POSITIVE_INFINITY)
   const needed = profile.smallestWithin(target, profile.lowerBound(target), hardMax) ?? null
-  const averageBasedShards = averageBasedCount(input.shards, target, policy.basis)
+  const averageBasedShards = countFor(totalBytes, totalRecords, target)
   const budget = budgetAt(input.history, now)
   const last = lastEvent(input.history)
 

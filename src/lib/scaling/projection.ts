@@ -53,7 +53,8 @@ export interface Projection {
 }
 
 /** Hot spots remembered per kind (segments, points) to rule candidate counts out quickly. */
-const HOTSPOTS = 8
+const HOTSPOT_SEGMENTS = 8
+const HOTSPOT_POINTS = 64
 
 /** The k largest values offered, with their positions (k is small: insertion into a sorted array). */
 class TopK {
@@ -162,7 +163,7 @@ export class LoadProfile {
     this.densR = new Float64Array(k)
     this.cumB = new Float64Array(k + 1)
     this.cumR = new Float64Array(k + 1)
-    const top = new TopK(HOTSPOTS)
+    const top = new TopK(HOTSPOT_SEGMENTS)
     for (let i = 0; i < k; i++) {
       const w = this.xs[i + 1] - this.xs[i]
       if (w > 0) {
@@ -191,7 +192,7 @@ export class LoadProfile {
     this.totalBytes = this.cumB[k] + this.prefB[pts.length]
     this.totalRecords = this.cumR[k] + this.prefR[pts.length]
 
-    const topPoints = new TopK(HOTSPOTS)
+    const topPoints = new TopK(HOTSPOT_POINTS)
     for (const p of pts) topPoints.offer(utilization(p.b, p.r), p.x)
     this.hotspots = [...top.positions(), ...topPoints.positions()]
   }
@@ -314,20 +315,13 @@ export class LoadProfile {
         n = skip[n]
         continue
       }
+      // The spots that ruled out recent counts first, then the known hot spots.
       let ruledOut = false
-      for (const x of spots) {
-        if (this.cellUtilization(LoadProfile.cellOf(x, n), n) > threshold + EPSILON) {
-          ruledOut = true
-          break
-        }
+      for (let i = learned.length - 1; i >= 0 && !ruledOut; i--) {
+        ruledOut = this.cellUtilization(LoadProfile.cellOf(learned[i], n), n) > threshold + EPSILON
       }
-      if (!ruledOut) {
-        for (const x of learned) {
-          if (this.cellUtilization(LoadProfile.cellOf(x, n), n) > threshold + EPSILON) {
-            ruledOut = true
-            break
-          }
-        }
+      for (let i = 0; i < spots.length && !ruledOut; i++) {
+        ruledOut = this.cellUtilization(LoadProfile.cellOf(spots[i], n), n) > threshold + EPSILON
       }
       if (ruledOut) continue
       const result = this.project(n, threshold)
@@ -347,32 +341,12 @@ export class LoadProfile {
    * with a monotonic stack), gives one such interval: O(segments + hi).
    */
   private skipTable(threshold: number, hi: number): Int32Array {
-    const k = this.densB.length
     const ends = new Int32Array(hi + 2)
-    const values = new Float64Array(k)
-    const prev = new Int32Array(k)
-    const next = new Int32Array(k)
-    const stack = new Int32Array(k)
-    for (const dim of [0, 1]) {
-      for (let i = 0; i < k; i++) values[i] = dim === 0 ? utilization(this.densB[i], 0) : utilization(0, this.densR[i])
-      let top = 0
-      for (let i = 0; i < k; i++) {
-        while (top > 0 && values[stack[top - 1]] >= values[i]) top--
-        prev[i] = top > 0 ? stack[top - 1] : -1
-        stack[top++] = i
-      }
-      top = 0
-      for (let i = k - 1; i >= 0; i--) {
-        while (top > 0 && values[stack[top - 1]] >= values[i]) top--
-        next[i] = top > 0 ? stack[top - 1] : k
-        stack[top++] = i
-      }
-      for (let i = 0; i < k; i++) {
-        if (values[i] <= 0) continue
-        const width = this.xs[next[i]] - this.xs[prev[i] + 1]
-        if (width <= 0) continue
+    for (const {values, widths} of this.runs()) {
+      for (let i = 0; i < values.length; i++) {
+        if (values[i] <= 0 || widths[i] <= 0) continue
         // Rounded inwards: the interval only ever shrinks.
-        const start = Math.max(1, Math.ceil((2 / width) * (1 + 1e-9)))
+        const start = Math.max(1, Math.ceil((2 / widths[i]) * (1 + 1e-9)))
         const end = Math.min(hi, Math.ceil((values[i] / (threshold + EPSILON)) * (1 - 1e-9)) - 1)
         if (start <= end && end > ends[start]) ends[start] = end
       }
@@ -383,5 +357,39 @@ export class LoadProfile {
       ends[n] = reach
     }
     return ends
+  }
+
+  private runsCache?: {values: Float64Array; widths: Float64Array}[]
+
+  /**
+   * Per dimension (bytes, records): each segment's density in utilisation per unit of hash space,
+   * and the width of the widest run of adjacent segments at least that dense around it (previous
+   * and next lower segment by a monotonic stack). Independent of the threshold: computed once.
+   */
+  private runs(): {values: Float64Array; widths: Float64Array}[] {
+    if (this.runsCache) return this.runsCache
+    const k = this.densB.length
+    const stack = new Int32Array(k)
+    const prev = new Int32Array(k)
+    this.runsCache = [0, 1].map((dim) => {
+      const values = new Float64Array(k)
+      const widths = new Float64Array(k)
+      for (let i = 0; i < k; i++) values[i] = dim === 0 ? utilization(this.densB[i], 0) : utilization(0, this.densR[i])
+      let top = 0
+      for (let i = 0; i < k; i++) {
+        while (top > 0 && values[stack[top - 1]] >= values[i]) top--
+        prev[i] = top > 0 ? stack[top - 1] : -1
+        stack[top++] = i
+      }
+      top = 0
+      for (let i = k - 1; i >= 0; i--) {
+        while (top > 0 && values[stack[top - 1]] >= values[i]) top--
+        const next = top > 0 ? stack[top - 1] : k
+        stack[top++] = i
+        widths[i] = this.xs[next] - this.xs[prev[i] + 1]
+      }
+      return {values, widths}
+    })
+    return this.runsCache
   }
 }

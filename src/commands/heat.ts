@@ -84,6 +84,8 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
     if (live) {
       const feed = openLoadFeed(args)
       try {
+        // React's production build (the development one checks every element): chosen at import.
+        process.env.NODE_ENV ??= 'production'
         const {runHeatTui} = await import('../ui/heat/run.js')
         await runHeatTui({feed, initialSort: flags.sort, meta: {refreshMs, source, stream, target: target.kind}, refreshMs})
       } finally {

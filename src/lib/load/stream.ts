@@ -7,9 +7,9 @@
 import type {KinesisClient} from '@aws-sdk/client-kinesis'
 import pLimit from 'p-limit'
 
+import {readShard, type ReaderClock, type ReaderEvent, type ShardBatch} from '../kinesis/reader.js'
 import {ShardAccumulator} from './accumulate.js'
 import {assembleSnapshot, recordBytes, shardLoadFromBuckets, type ShardIdentity} from './model.js'
-import {newCursor, readToTip, type ShardCursor} from './shard-reader.js'
 import {identityOf, openShardsOf} from './shards.js'
 import type {LoadCost, LoadSnapshot, ShardLoad} from './types.js'
 
@@ -27,13 +27,15 @@ export interface StreamLoadArgs {
   targetName?: string
   concurrency?: number
   topKeys?: number
-  /** Injected for tests (throttle spacing); default Date.now. */
-  clock?: () => number
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
+  /** Injected for tests (the reader's pacing); default the system clock. */
+  clock?: ReaderClock
 }
 
 interface Tracked {
-  cursor: ShardCursor
+  /** The shard's reader, kept across refreshes: each refresh pulls batches until one is at the tip. */
+  reader: AsyncGenerator<ShardBatch, void, undefined>
+  /** The reader ended: the shard was closed by a reshard and read to its end. */
+  done: boolean
   acc: ShardAccumulator
 }
 
@@ -58,43 +60,37 @@ export class StreamLoadFeed {
     const open = await openShardsOf(kinesis, streamName, this.args.targetName)
     const ids: ShardIdentity[] = open.map((s) => identityOf(s))
     const openIds = new Set(ids.map((s) => s.shardId))
-    for (const id of this.tracked.keys()) if (!openIds.has(id)) this.tracked.delete(id)
+    for (const [id, t] of this.tracked) {
+      if (!openIds.has(id)) {
+        void t.reader.return()
+        this.tracked.delete(id)
+      }
+    }
     for (const id of ids) {
       if (!this.tracked.has(id.shardId)) {
-        this.tracked.set(id.shardId, {acc: new ShardAccumulator({windowSeconds: this.windowSeconds}), cursor: newCursor(id.shardId)})
+        this.tracked.set(id.shardId, {
+          acc: new ShardAccumulator({windowSeconds: this.windowSeconds}),
+          done: false,
+          reader: readShard({
+            clock: this.args.clock,
+            kinesis,
+            onEvent: (e) => this.count(e),
+            shardId: id.shardId,
+            signal: this.args.signal,
+            start: {timestamp: new Date(startSec * 1000), type: 'AT_TIMESTAMP'},
+            streamName,
+          }),
+        })
       }
     }
 
     const limit = pLimit(this.args.concurrency ?? DEFAULT_READ_CONCURRENCY)
     try {
-      await Promise.all(
-        ids.map(({shardId}) =>
-          limit(async () => {
-            const t = this.tracked.get(shardId)!
-            await readToTip(kinesis, t.cursor, {
-              clock: this.args.clock,
-              cost: this.cost,
-              fromMs: startSec * 1000,
-              onRecords: (records) => {
-                for (const r of records) {
-                  const ts = r.ApproximateArrivalTimestamp?.getTime()
-                  if (ts === undefined) continue
-                  const sec = Math.floor(ts / 1000)
-                  if (sec < startSec) continue
-                  const key = r.PartitionKey ?? ''
-                  t.acc.add(sec, recordBytes(r.Data?.length ?? 0, key), key)
-                }
-              },
-              signal: this.args.signal,
-              sleep: this.args.sleep,
-              streamName,
-            })
-          }),
-        ),
-      )
+      await Promise.all(ids.map(({shardId}) => limit(() => this.readToTip(this.tracked.get(shardId)!, startSec))))
     } finally {
       limit.clearQueue()
     }
+    this.args.signal?.throwIfAborted()
 
     const streamBytes = new Float64Array(this.windowSeconds)
     const streamRecords = new Float64Array(this.windowSeconds)
@@ -114,7 +110,7 @@ export class StreamLoadFeed {
       `Read ${fmtInt(this.cost.recordsRead ?? 0)} records (${fmtMiB(this.cost.bytesRead ?? 0)} MiB) with ${fmtInt(this.cost.getRecordsCalls ?? 0)} GetRecords calls from ${fmtInt(ids.length)} shards; this reading shares each shard's read limits (2 MiB/s, 5 calls/s) with the stream's consumers.`,
       'Write throttles are not visible in the stream itself (rejected records never arrive); --source cloudwatch reports them.',
     ]
-    if ((this.cost.readThrottles ?? 0) > 0) notices.push(`${fmtInt(this.cost.readThrottles!)} GetRecords calls were throttled and retried.`)
+    if ((this.cost.readThrottles ?? 0) > 0) notices.push(`${fmtInt(this.cost.readThrottles!)} read calls were throttled and retried after a back-off.`)
     for (const n of notices) this.args.onNotice?.(n)
     return assembleSnapshot({
       bucketSeconds: 1,
@@ -134,7 +130,37 @@ export class StreamLoadFeed {
 
   close(): void {
     this.closed = true
+    for (const t of this.tracked.values()) void t.reader.return()
     this.tracked.clear()
+  }
+
+  /** Pulls batches from a shard's reader until one reaches the tip (or the shard ends). */
+  private async readToTip(t: Tracked, startSec: number): Promise<void> {
+    while (!t.done) {
+      const step = await t.reader.next()
+      if (step.done) {
+        t.done = true
+        return
+      }
+      const batch = step.value
+      this.cost.getRecordsCalls = (this.cost.getRecordsCalls ?? 0) + 1
+      this.cost.recordsRead = (this.cost.recordsRead ?? 0) + batch.records.length
+      this.cost.bytesRead = (this.cost.bytesRead ?? 0) + batch.bytes
+      for (const r of batch.records) {
+        const ts = r.ApproximateArrivalTimestamp?.getTime()
+        if (ts === undefined) continue
+        const sec = Math.floor(ts / 1000)
+        if (sec < startSec) continue
+        const key = r.PartitionKey ?? ''
+        t.acc.add(sec, recordBytes(r.Data?.length ?? 0, key), key)
+      }
+      if (batch.atTip) return
+    }
+  }
+
+  private count(event: ReaderEvent): void {
+    if (event.type === 'iterator') this.cost.getShardIteratorCalls = (this.cost.getShardIteratorCalls ?? 0) + 1
+    else if (event.type === 'throttled') this.cost.readThrottles = (this.cost.readThrottles ?? 0) + 1
   }
 }
 

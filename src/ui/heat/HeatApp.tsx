@@ -57,7 +57,9 @@ export function HeatApp(props: HeatAppProps) {
   const [help, setHelp] = useState(false)
 
   const snapshot = feed.snapshot
-  const sorted = useMemo(() => (snapshot ? sortShards(snapshot.shards, sort) : []), [snapshot, sort])
+  // Both orders are ready when a snapshot arrives, so the sort key costs no more than a page key.
+  const byHeat = useMemo(() => (snapshot ? sortShards(snapshot.shards, 'heat') : []), [snapshot])
+  const sorted = sort === 'heat' ? byHeat : (snapshot?.shards ?? [])
   const header = useMemo(() => (snapshot ? headerLines(snapshot, props.meta, width, color) : []), [snapshot, props.meta, width, color])
   // Keep the frame one line short of the terminal: a frame that fills it makes ink clear the screen.
   const pageSize = Math.max(1, height - 1 - header.length - CHROME_LINES)

@@ -6,6 +6,7 @@ import type {ScalingRun} from '../lib/scaling/index.js'
 import type {PolicyKey, ResolvedPolicy, ScalingPolicy, SettingOrigin} from '../lib/scaling/policy.js'
 import type {LoadSourceName} from '../lib/load/types.js'
 import {formatDuration, parseDuration} from '../lib/parse.js'
+import {pct} from '../lib/scaling/planner.js'
 
 export type ScaleResult = ScalingRun & {
   target: string
@@ -134,11 +135,6 @@ Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (
     this.setExitCode(run.exitCode)
     return result
   }
-}
-
-const pct = (u: number) => {
-  const p = u * 100
-  return `${p > 0 && p < 10 ? p.toFixed(1) : Math.round(p)}%`
 }
 
 function render(r: ScaleResult): string {

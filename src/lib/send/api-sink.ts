@@ -7,7 +7,7 @@
  */
 import {ClickopsError, ExitCode} from '../errors.js'
 import {MAX_RECORD_BYTES, PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS} from '../kinesis/limits.js'
-import {describeError, isAbort, THROTTLING_ERRORS, type BatchSink, type CallFailure, type Entry, type EntryOutcome} from './sink.js'
+import {ABORTED_IN_FLIGHT, ABORTED_IN_FLIGHT_MESSAGE, describeError, isAbort, THROTTLING_ERRORS, type BatchSink, type CallFailure, type Entry, type EntryOutcome} from './sink.js'
 
 export interface ApiSinkOptions {
   /** The batch route's full URL (…/events/batch). */
@@ -50,7 +50,7 @@ export function apiSink(options: ApiSinkOptions): BatchSink {
   const where = safeUrl(options.batchUrl)
   return {
     classify(error: unknown): CallFailure {
-      if (isAbort(error)) return {code: 'Aborted', kind: 'aborted', message: 'In flight when the run was aborted: it may or may not have been written.'}
+      if (isAbort(error)) return {code: ABORTED_IN_FLIGHT, kind: 'aborted', message: ABORTED_IN_FLIGHT_MESSAGE}
       if (error instanceof ApiHttpError) {
         const code = error.type ? `HTTP ${error.status} ${error.type}` : `HTTP ${error.status}`
         const message = error.message

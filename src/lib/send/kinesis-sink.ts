@@ -7,7 +7,7 @@ import {DescribeStreamSummaryCommand, PutRecordsCommand, type KinesisClient} fro
 
 import {ClickopsError, ExitCode, StreamNotFoundError, toClickopsError} from '../errors.js'
 import {MAX_RECORD_BYTES, PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS} from '../kinesis/limits.js'
-import {describeError, isAbort, THROTTLING_ERRORS, type BatchSink, type CallFailure, type Entry, type EntryOutcome} from './sink.js'
+import {ABORTED_IN_FLIGHT, ABORTED_IN_FLIGHT_MESSAGE, describeError, isAbort, THROTTLING_ERRORS, type BatchSink, type CallFailure, type Entry, type EntryOutcome} from './sink.js'
 
 /** Call errors after which no further call can succeed: the run stops. */
 export const FATAL_ERRORS = new Set([
@@ -38,7 +38,7 @@ export function kinesisSink(client: KinesisClient, options: KinesisSinkOptions):
   return {
     classify(error: unknown): CallFailure {
       const {code, message} = describeError(error)
-      if (isAbort(error)) return {code: 'Aborted', kind: 'aborted', message: 'In flight when the run was aborted: it may or may not have been written.'}
+      if (isAbort(error)) return {code: ABORTED_IN_FLIGHT, kind: 'aborted', message: ABORTED_IN_FLIGHT_MESSAGE}
       if (code === 'ResourceNotFoundException') {
         const e = new StreamNotFoundError(streamName, target, error)
         return {code, error: e, kind: 'fatal', message: `Stream "${streamName}" no longer exists (deleted while sending?): ${message}`}

@@ -64,6 +64,11 @@ export function describeError(error: unknown): {code: string; message: string} {
   return {code, message}
 }
 
+/** Failure codes of the hard stop: never sent, or in flight (then it may or may not have been written). */
+export const NOT_SENT = 'NotSent'
+export const ABORTED_IN_FLIGHT = 'AbortedInFlight'
+export const ABORTED_IN_FLIGHT_MESSAGE = 'In flight when the run was aborted (second Ctrl-C): it may or may not have been written.'
+
 /** True for an abort (the hard stop of a second Ctrl-C), whatever layer threw it. */
 export function isAbort(error: unknown): boolean {
   const name = (error as {name?: string} | undefined)?.name

@@ -13,7 +13,7 @@
 import type {ClickopsError} from '../errors.js'
 import type {Random} from '../clickstream/random.js'
 import {AimdRateLimiter, type AimdOptions} from './aimd.js'
-import {isAbort, type BatchSink, type Entry, type EntryOutcome} from './sink.js'
+import {ABORTED_IN_FLIGHT, ABORTED_IN_FLIGHT_MESSAGE, isAbort, NOT_SENT, type BatchSink, type Entry, type EntryOutcome} from './sink.js'
 import type {SendStats} from './stats.js'
 
 export interface WriterOptions {
@@ -116,7 +116,7 @@ export class BatchWriter {
   add(key: string, body: string): void {
     const size = Buffer.byteLength(body, 'utf8') + Buffer.byteLength(key, 'utf8')
     if (this.stopped) {
-      this.stats.recordFailed(this.fatal ? this.fatal.name : 'Aborted', this.fatal ? this.fatal.message : 'Not sent: the run was aborted.')
+      this.stats.recordFailed(this.fatal ? this.fatal.name : NOT_SENT, this.fatal ? this.fatal.message : 'Not sent: the run was aborted (second Ctrl-C).')
       return
     }
     if (size > this.sink.limits.maxRecordBytes) {
@@ -155,7 +155,7 @@ export class BatchWriter {
     this.aborted = true
     this.stopped = true
     this.controller.abort()
-    this.failQueued('Aborted', 'Not sent: the run was aborted (second Ctrl-C).')
+    this.failQueued(NOT_SENT, 'Not sent: the run was aborted (second Ctrl-C).')
     this.notify()
   }
 
@@ -267,7 +267,7 @@ export class BatchWriter {
 
   private handleCallError(batch: Entry[], error: unknown, startedAt: number): void {
     if (this.aborted || isAbort(error)) {
-      this.failAll(batch, 'Aborted', 'In flight when the run was aborted: it may or may not have been written.')
+      this.failAll(batch, ABORTED_IN_FLIGHT, ABORTED_IN_FLIGHT_MESSAGE)
       return
     }
     const f = this.sink.classify(error)

@@ -42,7 +42,7 @@ export class FakeSink implements BatchSink {
 
   classify(error: unknown): CallFailure {
     const e = error as Error & {fatal?: boolean; throttle?: boolean}
-    if (e.name === 'AbortError') return {code: 'Aborted', kind: 'aborted', message: e.message}
+    if (e.name === 'AbortError') return {code: 'AbortedInFlight', kind: 'aborted', message: e.message}
     if (e.fatal) return {code: e.name, error: new ClickopsError(e.message), kind: 'fatal', message: e.message}
     if (e.throttle) return {code: e.name, kind: 'throttled', message: e.message}
     return {code: e.name, kind: 'retriable', message: e.message}

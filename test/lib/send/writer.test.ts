@@ -172,7 +172,7 @@ describe('batching writer', () => {
     expect(sink.calls).to.have.length(3)
   })
 
-  it('abort(): calls in flight and everything queued count as failed (Aborted)', async () => {
+  it('abort(): calls in flight and everything queued count as failed, told apart', async () => {
     const sink = new FakeSink(KINESIS_LIMITS, undefined, 10_000)
     const {stats, writer} = setup(sink, {concurrency: 2})
     for (const b of bodies(1500)) {
@@ -185,6 +185,9 @@ describe('batching writer', () => {
     await writer.drain()
     expect(stats.delivered).to.equal(0)
     expect(stats.failed).to.equal(1500)
-    expect(stats.failureCounts().map((f) => f.code)).to.deep.equal(['Aborted'])
+    expect(stats.failureCounts().map((f) => [f.code, f.count])).to.deep.equal([
+      ['AbortedInFlight', 1000],
+      ['NotSent', 500],
+    ])
   })
 })

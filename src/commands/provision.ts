@@ -127,7 +127,7 @@ function renderProvision(r: ProvisionResult): string {
     const key = r.api.apiKeyRequired ? " -H 'x-api-key: <key>'" : ''
     lines.push(
       '',
-      `${style('invoke URL', 'bold')}  ${r.api.invokeUrl}${r.dryRun && r.changes > 0 ? ' (once applied)' : ''}`,
+      `${style('invoke URL', 'bold')}  ${r.api.invokeUrl}${r.dryRun && r.plan.some((i) => i.resource.endsWith('api') && i.action === 'create') ? ' (once applied)' : ''}`,
       `${style('one event ', 'bold')}  curl -X POST ${r.api.url}${key} -H 'content-type: application/json' -d @event.json`,
       `${style('a batch   ', 'bold')}  curl -X POST ${r.api.batchUrl}${key} -H 'content-type: application/json' -d '{"records": [...]}'`,
     )

@@ -131,3 +131,30 @@ export async function post(url: string, body: unknown, headers: Record<string, s
   }
   return {headers: response.headers, json: json as Record<string, unknown>, status: response.status, text}
 }
+
+/**
+ * Deletes streams a test created (kinesis-local allows 50 shards in all, shared by the whole run),
+ * and waits until they are gone.
+ */
+export async function deleteStreams(kinesis: KinesisClient, names: Iterable<string>): Promise<void> {
+  const {DeleteStreamCommand, DescribeStreamSummaryCommand} = await import('@aws-sdk/client-kinesis')
+  const isGone = (e: unknown) => (e as {name?: string}).name === 'ResourceNotFoundException'
+  for (const name of names) {
+    try {
+      await kinesis.send(new DeleteStreamCommand({EnforceConsumerDeletion: true, StreamName: name}))
+    } catch (error) {
+      if (!isGone(error)) throw error
+    }
+  }
+  for (const name of names) {
+    for (;;) {
+      try {
+        await kinesis.send(new DescribeStreamSummaryCommand({StreamName: name}))
+      } catch (error) {
+        if (isGone(error)) break
+        throw error
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  }
+}

@@ -4,18 +4,16 @@
  * embedded stack (stream in kinesis-local, API served by the local gateway).
  */
 import type {Clients} from '../aws/clients.js'
-import {awsInvokeUrl, localInvokeUrl, apiKeyName, BATCH_PATH, EVENTS_PATH} from './naming.js'
+import {findApiKey, findRestApi, findUsagePlan, listStages} from '../gateway/lookup.js'
+import {apiFile, apisDir, readLocalApi, removeLocalApi} from '../gateway/state.js'
+import {sleep as defaultSleep} from '../local/process.js'
 import type {Target} from '../target.js'
-import {apisDir, apiFile, readLocalApi, removeLocalApi} from '../gateway/state.js'
-import {findApiKey, findRestApi, listStages} from '../gateway/lookup.js'
-import {observeAws, planAws, deleteApiKeyStep, deleteUsagePlanStep, isOurs, stageArn, type AwsContext} from './aws.js'
+import {deleteApiKeyStep, deleteUsagePlanStep, isOurs, observeAws, planAws, stageArn, type AwsContext} from './aws.js'
 import type {DesiredState} from './desired.js'
 import {planLocalApi} from './local.js'
+import {apiKeyName, awsInvokeUrl, BATCH_PATH, EVENTS_PATH, localInvokeUrl, MANAGED_TAG, ROLE_POLICY_NAME, roleName} from './naming.js'
 import {applySteps, describePlan, isChange, type PlanItem, type Step} from './plan.js'
 import {isManaged, observeStream, planStream, type StreamContext} from './stream.js'
-import {findUsagePlan} from '../gateway/lookup.js'
-import {ROLE_POLICY_NAME, roleName, MANAGED_TAG} from './naming.js'
-import {sleep as defaultSleep} from '../local/process.js'
 
 export interface ProvisionDeps {
   clients: Clients
@@ -255,7 +253,7 @@ export async function planDestroy(stream: string, deps: ProvisionDeps): Promise<
   } else if (observed.status === 'DELETING') {
     steps.push(gone('stream', stream, 'already being deleted'))
   } else {
-    const records = observed.mode === 'ON_DEMAND' ? 'on-demand' : `${observed.openShardCount} open shards`
+    const records = observed.mode === 'ON_DEMAND' ? 'on-demand' : `${observed.openShardCount} open shard${observed.openShardCount === 1 ? '' : 's'}`
     steps.push({
       action: 'delete',
       name: stream,

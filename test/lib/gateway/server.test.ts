@@ -9,7 +9,7 @@ import {shardForKey} from '../../../src/lib/kinesis/hashkey.js'
 import {listShards} from '../../../src/lib/kinesis/shards.js'
 import {MAX_RECORD_BYTES} from '../../../src/lib/kinesis/limits.js'
 import {apisDir} from '../../../src/lib/gateway/state.js'
-import {post, readAllRecords, sampleEvent, sampleEvents, startTestGateway, writeTestApi, type TestGateway} from '../../helpers/gateway.js'
+import {deleteStreams, post, readAllRecords, sampleEvent, sampleEvents, startTestGateway, writeTestApi, type TestGateway} from '../../helpers/gateway.js'
 import {createStream, sharedKinesisLocal, uniqueStreamName, type KinesisLocal} from '../../helpers/kinesis-local.js'
 import {listeners} from '../../helpers/net.js'
 
@@ -18,18 +18,25 @@ describe('local gateway over HTTP, against kinesis-local', () => {
   let kinesis: KinesisClient
   let gw: TestGateway
   let stream: string
+  const created: string[] = []
+  const track = (prefix: string) => {
+    const name = uniqueStreamName(prefix)
+    created.push(name)
+    return name
+  }
 
   before(async () => {
     local = await sharedKinesisLocal()
     kinesis = local.client()
     gw = await startTestGateway(kinesis)
-    stream = uniqueStreamName('gw')
-    await createStream(kinesis, stream, 4)
+    stream = track('gw')
+    await createStream(kinesis, stream, 2)
     await writeTestApi(gw.apisDir, stream)
   })
 
   after(async () => {
     await gw?.stop()
+    await deleteStreams(kinesis, created)
   })
 
   it('POST /events puts the event on the shard its user_id hashes to, and it reads back unchanged', async () => {
@@ -125,7 +132,7 @@ describe('local gateway over HTTP, against kinesis-local', () => {
   })
 
   it('requires the API key when the API does: missing or wrong → 403 and nothing written, right → 200', async () => {
-    const keyed = uniqueStreamName('gwkey')
+    const keyed = track('gwkey')
     await createStream(kinesis, keyed, 1)
     await writeTestApi(gw.apisDir, keyed, {apiKey: 'k'.repeat(40)})
     const url = `${gw.invokeUrl(keyed)}/events`
@@ -140,7 +147,7 @@ describe('local gateway over HTTP, against kinesis-local', () => {
   })
 
   it('picks up a changed API file at once (no restart): requiring a key, then not', async () => {
-    const s = uniqueStreamName('gwreload')
+    const s = track('gwreload')
     await createStream(kinesis, s, 1)
     await writeTestApi(gw.apisDir, s)
     expect((await post(`${gw.invokeUrl(s)}/events`, sampleEvent())).status).to.equal(200)
@@ -226,7 +233,7 @@ describe('local gateway as a service of the embedded stack', () => {
     expect(listeners(config.ports.gateway)).to.deep.equal(['0100007F'])
     const s = uniqueStreamName('gwsvc')
     const kinesis = local.client()
-    await createStream(kinesis, s, 2)
+    await createStream(kinesis, s, 1)
     await writeTestApi(apisDir(config.dir), s)
     const health = (await (await fetch(`${up.status.endpoints.gateway}/health`)).json()) as {status: string; apis: {stream: string}[]}
     expect(health.status).to.equal('ok')
@@ -235,5 +242,6 @@ describe('local gateway as a service of the embedded stack', () => {
     expect(r.status).to.equal(200)
     expect((await readAllRecords(kinesis, s)).map((x) => JSON.parse(x.data))).to.deep.equal([sampleEvent()])
     expect((await localStatus(config)).services.map((x) => x.name)).to.deep.equal(['kinesis', 'gateway'])
+    await deleteStreams(kinesis, [s])
   })
 })

@@ -13,6 +13,7 @@ import {rolePolicy, trustPolicy} from '../../../src/lib/provision/aws.js'
 import {desiredState, type ProvisionFlags} from '../../../src/lib/provision/desired.js'
 import {destroy, provision, type ProvisionDeps} from '../../../src/lib/provision/provision.js'
 import {resolveTarget} from '../../../src/lib/target.js'
+import {deleteStreams} from '../../helpers/gateway.js'
 import {sharedKinesisLocal, uniqueStreamName} from '../../helpers/kinesis-local.js'
 import {ACCOUNT, awsError, FakeAws, isMutating} from './fake-aws.js'
 
@@ -73,9 +74,20 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
     }
   })
 
-  afterEach(() => fake.restore())
+  const created: string[] = []
+  const track = (prefix: string) => {
+    const name = uniqueStreamName(prefix)
+    created.push(name)
+    return name
+  }
 
-  const want = (flags: Partial<ProvisionFlags> & {stream: string}) => desiredState(flags, target)
+  afterEach(async () => {
+    fake.restore()
+    await deleteStreams(kinesis, created.splice(0))
+  })
+
+  // One shard: the count does not matter here, and kinesis-local allows 50 in all.
+  const want = (flags: Partial<ProvisionFlags> & {stream: string}) => desiredState({shards: 1, ...flags}, target)
   const mutating = () => [...fake.calls(isMutating), ...kinesisCalls.filter((c) => KINESIS_MUTATING.test(c)).map((c) => `Kinesis:${c}`)]
   const reset = () => {
     fake.log.length = 0
@@ -83,7 +95,7 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
   }
 
   it('makes exactly these calls on a first run with an API key and a web ACL', async () => {
-    const stream = uniqueStreamName('aws')
+    const stream = track('aws')
     const result = await provision(want({apiKey: true, stream, throttleBurst: 200, throttleRate: 100, webAclArn: WEB_ACL}), deps)
 
     expect(fake.calls()).to.deep.equal([
@@ -178,7 +190,7 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
   })
 
   it('makes no mutating call on a second identical run', async () => {
-    const stream = uniqueStreamName('aws2')
+    const stream = track('aws2')
     const flags = {apiKey: true, stream, webAclArn: WEB_ACL}
     await provision(want(flags), deps)
     reset()
@@ -199,7 +211,7 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
   })
 
   it('converges after a failure midway: the next run does only what is left, the one after nothing', async () => {
-    const stream = uniqueStreamName('conv')
+    const stream = track('conv')
     fake.fail('CreateDeployment', awsError('ServiceUnavailableException', 'Service Unavailable', 503))
     let error: unknown
     try {
@@ -227,7 +239,7 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
   })
 
   it('retries the import with backoff while IAM propagates the new role', async () => {
-    const stream = uniqueStreamName('prop')
+    const stream = track('prop')
     const notYet = () => awsError('BadRequestException', `The role arn:aws:iam::${ACCOUNT}:role/clickops/x cannot be assumed by API Gateway.`)
     fake.fail('ImportRestApi', notYet(), notYet())
     await provision(want({stream}), deps)
@@ -237,7 +249,7 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
   })
 
   it('does not retry other import errors', async () => {
-    const stream = uniqueStreamName('bad')
+    const stream = track('bad')
     fake.fail('ImportRestApi', awsError('BadRequestException', 'Errors found during import: Unable to create model for ClickEvent'))
     let error: unknown
     await provision(want({stream}), deps).catch((e) => (error = e))
@@ -246,7 +258,7 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
   })
 
   it('--dry-run makes read calls only', async () => {
-    const stream = uniqueStreamName('awsdry')
+    const stream = track('awsdry')
     const result = await provision(want({apiKey: true, stream, webAclArn: WEB_ACL}), deps, {dryRun: true})
     expect(mutating()).to.deep.equal([])
     expect(result.changes).to.equal(12)
@@ -254,7 +266,7 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
   })
 
   it('updates in place when the flags change: new document, redeploy, throttling; drops the key and plan', async () => {
-    const stream = uniqueStreamName('awsupd')
+    const stream = track('awsupd')
     await provision(want({apiKey: true, stream}), deps)
     reset()
     const changed = await provision(want({stream, throttleBurst: 50, throttleRate: 25}), deps)
@@ -281,7 +293,7 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
   })
 
   it('refuses to adopt an IAM role of the same name that clickops did not create', async () => {
-    const stream = uniqueStreamName('foreign')
+    const stream = track('foreign')
     fake.roles.set(`clickops-${stream}-apigw`, {policies: new Map(), role: {Arn: 'arn:aws:iam::0:role/x', CreateDate: new Date(0), Path: '/', RoleId: 'x', RoleName: `clickops-${stream}-apigw`}, trust: JSON.stringify(trustPolicy())})
     let error: unknown
     await provision(want({stream}), deps).catch((e) => (error = e))
@@ -291,7 +303,7 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
   })
 
   it('resolves the invoke URL and key for send --via api, and describes the API for status', async () => {
-    const stream = uniqueStreamName('endpoint')
+    const stream = track('endpoint')
     const args = {clients: deps.clients, localEndpoints: {}, stream, target}
     let missing: unknown
     await resolveIngestionApi(args).catch((e) => (missing = e))
@@ -321,7 +333,7 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
   })
 
   it('destroy deletes what provision created, in order, and nothing on a second run', async () => {
-    const stream = uniqueStreamName('awsdel')
+    const stream = track('awsdel')
     await provision(want({apiKey: true, stream, webAclArn: WEB_ACL}), deps)
     reset()
     const dry = await destroy(stream, deps, {dryRun: true})

@@ -13,6 +13,7 @@ import {desiredState, type ProvisionFlags} from '../../../src/lib/provision/desi
 import {InterruptedError} from '../../../src/lib/provision/plan.js'
 import {destroy, provision, type ProvisionDeps} from '../../../src/lib/provision/provision.js'
 import {SHARD_LEVEL_METRICS} from '../../../src/lib/provision/stream.js'
+import {deleteStreams} from '../../helpers/gateway.js'
 import {createStream, sharedKinesisLocal, uniqueStreamName, type KinesisLocal} from '../../helpers/kinesis-local.js'
 
 const MUTATING = /^(Create|Delete|Update|Increase|Decrease|Start|Stop|Enable|Disable|Add|Remove|Put|Merge|Split)/
@@ -50,15 +51,26 @@ describe('provision on target local (kinesis-local and the local gateway)', () =
     await rm(home, {force: true, recursive: true})
   })
 
+  const created: string[] = []
+  const track = (prefix: string) => {
+    const name = uniqueStreamName(prefix)
+    created.push(name)
+    return name
+  }
+
   beforeEach(() => {
     calls.length = 0
+  })
+
+  afterEach(async () => {
+    await deleteStreams(kinesis, created.splice(0))
   })
 
   const want = (flags: Partial<ProvisionFlags> & {stream: string}) => desiredState(flags, local.target)
   const mutating = () => calls.filter((c) => MUTATING.test(c))
 
   it('creates the stream and the API on the first run, and changes nothing on the second', async () => {
-    const stream = uniqueStreamName('prov')
+    const stream = track('prov')
     const first = await provision(want({stream}), deps)
     expect(first.plan.map((i) => `${i.resource}:${i.action}`)).to.deep.equal([
       'stream:create',
@@ -99,7 +111,7 @@ describe('provision on target local (kinesis-local and the local gateway)', () =
   })
 
   it('--dry-run plans against the real state and changes nothing', async () => {
-    const stream = uniqueStreamName('dry')
+    const stream = track('dry')
     const result = await provision(want({stream}), deps, {dryRun: true})
     expect(result.dryRun).to.equal(true)
     expect(result.changes).to.equal(4)
@@ -113,11 +125,11 @@ describe('provision on target local (kinesis-local and the local gateway)', () =
   })
 
   it('updates exactly what the flags change, keeps the API key stable, and drops it when no longer wanted', async () => {
-    const stream = uniqueStreamName('upd')
-    await provision(want({stream}), deps)
+    const stream = track('upd')
+    await provision(want({shards: 1, stream}), deps)
     const before = (await readLocalApi(apisDir(home), stream))!.documentVersion
     calls.length = 0
-    const changed = await provision(want({apiKey: true, encryption: 'none', enhancedMonitoring: false, retentionHours: 48, stream, throttleBurst: 20, throttleRate: 10}), deps)
+    const changed = await provision(want({apiKey: true, encryption: 'none', enhancedMonitoring: false, retentionHours: 48, shards: 1, stream, throttleBurst: 20, throttleRate: 10}), deps)
     expect(changed.plan.filter((i) => i.action !== 'unchanged').map((i) => `${i.resource}:${i.action}:${i.reason}`)).to.deep.equal([
       'retention:update:24 h → 48 h',
       'encryption:update:KMS → none',
@@ -132,17 +144,17 @@ describe('provision on target local (kinesis-local and the local gateway)', () =
     expect(keyed!.throttle).to.deep.equal({burstLimit: 20, rateLimit: 10})
     expect(changed.api!.apiKeyHint).to.include(apiFile(apisDir(home), stream))
 
-    const again = await provision(want({apiKey: true, encryption: 'none', enhancedMonitoring: false, retentionHours: 48, stream, throttleBurst: 20, throttleRate: 10}), deps)
+    const again = await provision(want({apiKey: true, encryption: 'none', enhancedMonitoring: false, retentionHours: 48, shards: 1, stream, throttleBurst: 20, throttleRate: 10}), deps)
     expect(again.changes).to.equal(0)
     expect((await readLocalApi(apisDir(home), stream))!.apiKey).to.deep.equal(keyed!.apiKey)
 
-    const dropped = await provision(want({encryption: 'none', enhancedMonitoring: false, retentionHours: 48, stream, throttleBurst: 20, throttleRate: 10}), deps)
+    const dropped = await provision(want({encryption: 'none', enhancedMonitoring: false, retentionHours: 48, shards: 1, stream, throttleBurst: 20, throttleRate: 10}), deps)
     expect(dropped.plan.find((i) => i.resource === 'local api')!.reason).to.include('drop the key')
     expect((await readLocalApi(apisDir(home), stream))!.apiKey).to.equal(undefined)
   })
 
   it('never reshards an existing stream: it says so and points at clickops scale', async () => {
-    const stream = uniqueStreamName('shards')
+    const stream = track('shards')
     await createStream(kinesis, stream, 2)
     await kinesis.send(new AddTagsToStreamCommand({StreamName: stream, Tags: {'managed-by': 'clickops'}}))
     const result = await provision(want({enhancedMonitoring: false, encryption: 'none', shards: 4, stream}), deps)
@@ -155,7 +167,7 @@ describe('provision on target local (kinesis-local and the local gateway)', () =
   })
 
   it('serves a stream it did not create without claiming it; destroy then keeps the stream', async () => {
-    const stream = uniqueStreamName('foreign')
+    const stream = track('foreign')
     await createStream(kinesis, stream, 1)
     const result = await provision(want({encryption: 'none', enhancedMonitoring: false, stream}), deps)
     expect(result.plan.find((i) => i.resource === 'stream tags')).to.deep.include({action: 'skip'})
@@ -166,12 +178,12 @@ describe('provision on target local (kinesis-local and the local gateway)', () =
   })
 
   it('stops between steps when interrupted (exit 130) and converges when run again', async () => {
-    const stream = uniqueStreamName('intr')
+    const stream = track('intr')
     const controller = new AbortController()
     const progress: string[] = []
     let error: unknown
     try {
-      await provision(want({stream}), {
+      await provision(want({shards: 1, stream}), {
         ...deps,
         onProgress(m) {
           progress.push(m)
@@ -188,14 +200,14 @@ describe('provision on target local (kinesis-local and the local gateway)', () =
     expect(mutating()).to.deep.equal(['CreateStream'])
 
     calls.length = 0
-    const resumed = await provision(want({stream}), deps)
+    const resumed = await provision(want({shards: 1, stream}), deps)
     expect(resumed.plan.filter((i) => i.action !== 'unchanged').map((i) => i.resource)).to.deep.equal(['encryption', 'enhanced monitoring', 'local api'])
     expect(mutating()).to.deep.equal(['StartStreamEncryption', 'EnableEnhancedMonitoring'])
-    expect((await provision(want({stream}), deps)).changes).to.equal(0)
+    expect((await provision(want({shards: 1, stream}), deps)).changes).to.equal(0)
   })
 
   it('creates an on-demand stream, and switches modes as an update', async () => {
-    const stream = uniqueStreamName('od')
+    const stream = track('od')
     await provision(want({encryption: 'none', enhancedMonitoring: false, onDemand: true, stream}), deps)
     expect((await getStreamStatus(kinesis, stream)).mode).to.equal('ON_DEMAND')
     calls.length = 0
@@ -206,8 +218,8 @@ describe('provision on target local (kinesis-local and the local gateway)', () =
   })
 
   it('destroy removes the API and the stream it created, and then finds nothing to do', async () => {
-    const stream = uniqueStreamName('destroy')
-    await provision(want({stream}), deps)
+    const stream = track('destroy')
+    await provision(want({shards: 1, stream}), deps)
     const dry = await destroy(stream, deps, {dryRun: true})
     expect(dry.plan.map((i) => `${i.resource}:${i.action}`)).to.deep.equal(['local api:delete', 'stream:delete'])
     expect(await readLocalApi(apisDir(home), stream)).to.not.equal(undefined)

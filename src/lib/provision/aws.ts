@@ -16,7 +16,11 @@ import type {DesiredState} from './desired.js'
 import {apiKeyName, MANAGED_TAG, ROLE_PATH, ROLE_POLICY_NAME, roleName, tagsFor, usagePlanName} from './naming.js'
 import {canonical, withBackoff, type Step} from './plan.js'
 
-/** Every AWS action provisioning, status, send --via api and destroy call (for an operator policy). */
+/**
+ * Every AWS action that provision, destroy, status and `send --via api` call (for an operator
+ * policy). `iam:PassRole` is for handing the integration role to API Gateway; the association of a
+ * web ACL also needs `apigateway:SetWebACL` on the stage (AWS WAF checks it).
+ */
 export const AWS_ACTIONS = [
   'kinesis:DescribeStreamSummary',
   'kinesis:ListShards',
@@ -45,10 +49,9 @@ export const AWS_ACTIONS = [
   'apigateway:PUT',
   'apigateway:PATCH',
   'apigateway:DELETE',
+  'apigateway:SetWebACL',
   'wafv2:AssociateWebACL',
   'wafv2:DisassociateWebACL',
-  'wafv2:GetWebACL',
-  'wafv2:GetWebACLForResource',
 ] as const
 
 export interface Arn {

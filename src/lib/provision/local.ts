@@ -6,7 +6,6 @@ import {randomBytes} from 'node:crypto'
 
 import {buildApiDocument} from '../gateway/openapi.js'
 import {writeLocalApi, type LocalApiState} from '../gateway/state.js'
-import {LOCAL_DEFAULT_REGION} from '../target.js'
 import {roleArnFor, parseArn} from './aws.js'
 import type {DesiredState} from './desired.js'
 import {apiKeyName, apiName} from './naming.js'
@@ -40,7 +39,7 @@ export function localRoleArn(streamArn: string | undefined, region: string, stre
 
 export function planLocalApi(desired: DesiredState, current: LocalApiState | undefined, ctx: LocalApiContext): Step[] {
   const {stream, stage, throttle} = desired
-  const region = ctx.region ?? LOCAL_DEFAULT_REGION
+  const region = ctx.region
   const random = ctx.random ?? randomBytes
   const now = ctx.now ?? (() => new Date())
   const documentNow = () => buildApiDocument({apiKeyRequired: desired.apiKey, region, roleArn: localRoleArn(ctx.streamArn(), region, stream), stream})

@@ -26,7 +26,12 @@ export interface LocalConfig {
   logDir: string
   dataDir: string
   ports: Record<LocalPortName, number>
+  /** kinesis-local's account shard quota (its SHARD_LIMIT; env CLICKOPS_LOCAL_SHARD_LIMIT, default 50). */
+  shardLimit: number
 }
+
+/** The emulator's default account shard quota. */
+export const LOCAL_DEFAULT_SHARD_LIMIT = 50
 
 export function parsePort(value: string | number, source: string): number {
   const n = typeof value === 'number' ? value : Number(value)
@@ -58,5 +63,15 @@ export function resolveLocalConfig(env: Env = process.env, overrides: Partial<Re
     logDir: join(dir, 'logs'),
     dataDir: join(dir, 'data'),
     ports,
+    shardLimit:
+      env.CLICKOPS_LOCAL_SHARD_LIMIT !== undefined && env.CLICKOPS_LOCAL_SHARD_LIMIT !== ''
+        ? parseIntInRangeLocal(env.CLICKOPS_LOCAL_SHARD_LIMIT, 'CLICKOPS_LOCAL_SHARD_LIMIT')
+        : LOCAL_DEFAULT_SHARD_LIMIT,
   }
+}
+
+function parseIntInRangeLocal(value: string, source: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new UsageError(`${source} must be a whole number from 1 to 100000, not "${value}".`)
+  return n
 }

@@ -63,6 +63,7 @@ export const kinesisService: ServiceSpec = {
         LOAD_DATA_IF_EXISTS: 'true',
         PERSIST_PATH: join(config.dataDir, 'kinesis'),
         PERSIST_INTERVAL,
+        SHARD_LIMIT: String(config.shardLimit),
         LOG_LEVEL: 'WARN',
         ROOT_LOG_LEVEL: 'ERROR',
       },

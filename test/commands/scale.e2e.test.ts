@@ -1,5 +1,5 @@
 /** End-to-end: `clickops scale` through the real binary against kinesis-local, and bad input. */
-import {CreateStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
+import {CreateStreamCommand, DeleteStreamCommand, DescribeStreamSummaryCommand, PutRecordsCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
 import {expect} from 'chai'
 import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
@@ -12,26 +12,27 @@ import {listShards} from '../../src/lib/kinesis/shards.js'
 import {listTags} from '../../src/lib/kinesis/status.js'
 import {HISTORY_TAG_KEY, parseHistory} from '../../src/lib/scaling/history.js'
 import {runCli} from '../helpers/cli.js'
-import {createStream, startKinesisLocal, uniqueStreamName, waitActive, type KinesisLocal} from '../helpers/kinesis-local.js'
+import {createStream, sharedKinesisLocal, uniqueStreamName, waitActive, type KinesisLocal} from '../helpers/kinesis-local.js'
 
 describe('clickops scale (end to end)', () => {
-  // Its own kinesis-local: the emulator's shard limit (50) is account-wide, and this file reshards.
   let local: KinesisLocal
   let client: KinesisClient
+  const created: string[] = []
 
   before(async () => {
-    local = await startKinesisLocal()
+    local = await sharedKinesisLocal()
     client = local.client()
   })
 
   after(async () => {
-    await local?.stop()
+    for (const name of created) await client.send(new DeleteStreamCommand({EnforceConsumerDeletion: true, StreamName: name})).catch(() => {})
   })
 
   const on = (stream: string) => ['--endpoint-url', local.endpoint, '--stream', stream]
 
   it('plans and applies from a burst on one shard, records it, and an immediate second run is blocked by the cooldown', async () => {
     const stream = uniqueStreamName('scale-e2e')
+    created.push(stream)
     await createStream(client, stream, 4)
     // A burst of 500 records on the first shard in one PutRecords call: its busiest second holds at
     // least 250 (utilisation ≥ 0.25 at 1,000 records/s), which spread over a quarter of the hash
@@ -77,12 +78,14 @@ describe('clickops scale (end to end)', () => {
 
   it('nothing to do (exit 0) on an idle stream at its minimum; on-demand streams are reported, never scaled (exit 12)', async () => {
     const idle = uniqueStreamName('scale-idle')
+    created.push(idle)
     await createStream(client, idle, 2)
     const hold = await runCli(['scale', ...on(idle), '--min-shards', '2', '--window', '1m'])
     expect(hold.code, hold.stderr).to.equal(0)
     expect(hold.stdout).to.match(/^Nothing to do: 2 shards fit the target\.$/m)
 
     const onDemand = uniqueStreamName('scale-od')
+    created.push(onDemand)
     await client.send(new CreateStreamCommand({StreamModeDetails: {StreamMode: 'ON_DEMAND'}, StreamName: onDemand}))
     await waitActive(client, onDemand)
     const od = await runCli(['scale', ...on(onDemand), '--json'])

@@ -28,12 +28,13 @@ export interface KinesisLocal {
   restart(): Promise<void>
 }
 
-export async function startKinesisLocal(): Promise<KinesisLocal> {
+/** `shardLimit`: the emulator's account shard quota (a test of the quota itself wants a small one). */
+export async function startKinesisLocal(options: {shardLimit?: number} = {}): Promise<KinesisLocal> {
   const home = await mkdtemp(join(tmpdir(), 'clickops-test-'))
   const env = {
     CLICKOPS_HOME: home,
     // Every test file shares one emulator; its account-wide shard quota must not be what fails.
-    CLICKOPS_LOCAL_SHARD_LIMIT: '2000',
+    CLICKOPS_LOCAL_SHARD_LIMIT: String(options.shardLimit ?? 2000),
     CLICKOPS_KINESIS_PORT: String(await freePort()),
     CLICKOPS_KINESIS_TLS_PORT: String(await freePort()),
     CLICKOPS_GATEWAY_PORT: String(await freePort()),

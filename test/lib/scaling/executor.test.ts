@@ -4,6 +4,7 @@
  */
 import {
   AddTagsToStreamCommand,
+  DeleteStreamCommand,
   DescribeLimitsCommand,
   DescribeStreamSummaryCommand,
   KinesisClient,
@@ -19,7 +20,7 @@ import {executePlan, whichLimit} from '../../../src/lib/scaling/executor.js'
 import {HISTORY_TAG_KEY, parseHistory, type ScalingEvent} from '../../../src/lib/scaling/history.js'
 import {planScaling, type ScalingPlan} from '../../../src/lib/scaling/planner.js'
 import {writeHistory} from '../../../src/lib/scaling/state.js'
-import {createStream, startKinesisLocal, uniqueStreamName, waitActive, type KinesisLocal} from '../../helpers/kinesis-local.js'
+import {createStream, sharedKinesisLocal, startKinesisLocal, uniqueStreamName, waitActive, type KinesisLocal} from '../../helpers/kinesis-local.js'
 import {input, policy, uniformShards} from './fixtures.js'
 
 /** A plan for `name` from `shards` MiB/s per shard, made now. */
@@ -38,23 +39,27 @@ async function openShardCount(client: KinesisClient, name: string): Promise<numb
 }
 
 describe('scaling executor (kinesis-local)', function () {
-  // The account-wide shard limit of kinesis-local (50) is shared by every stream of an instance:
-  // this file runs its own, so other tests' streams cannot use it up.
   let local: KinesisLocal
   let client: KinesisClient
+  const created: string[] = []
+  const stream = async (prefix: string, shards: number) => {
+    const name = uniqueStreamName(prefix)
+    await createStream(client, name, shards)
+    created.push(name)
+    return name
+  }
 
   before(async () => {
-    local = await startKinesisLocal()
+    local = await sharedKinesisLocal()
     client = local.client()
   })
 
   after(async () => {
-    await local?.stop()
+    for (const name of created) await client.send(new DeleteStreamCommand({EnforceConsumerDeletion: true, StreamName: name})).catch(() => {})
   })
 
   it('applies 4 → 8 → 9, waiting for ACTIVE between steps, and records both calls in the tag', async () => {
-    const name = uniqueStreamName('exec')
-    await createStream(client, name, 4)
+    const name = await stream('exec', 4)
     const plan = planFor(name, [1.5, 0.1, 0.1, 0.1])
     expect(plan.steps.map((s) => s.to)).to.deep.equal([8, 9])
     const progress: string[] = []
@@ -76,8 +81,7 @@ describe('scaling executor (kinesis-local)', function () {
   })
 
   it('keeps other tags and prunes history older than 24 h', async () => {
-    const name = uniqueStreamName('exec-tags')
-    await createStream(client, name, 2)
+    const name = await stream('exec-tags', 2)
     await client.send(new AddTagsToStreamCommand({StreamName: name, Tags: {team: 'data'}}))
     const old = Date.now() - 30 * 3_600_000
     await writeHistory(client, name, [{at: old - 3_600_000, from: 1, to: 2}, {at: old, from: 2, to: 1}], new Date(old))
@@ -89,8 +93,7 @@ describe('scaling executor (kinesis-local)', function () {
   })
 
   it('is blocked, changing nothing, while the stream is UPDATING', async () => {
-    const name = uniqueStreamName('exec-busy')
-    await createStream(client, name, 2)
+    const name = await stream('exec-busy', 2)
     const plan = planFor(name, [1, 1])
     await client.send(new UpdateShardCountCommand({ScalingType: 'UNIFORM_SCALING', StreamName: name, TargetShardCount: 4}))
     const result = await executePlan({history: [], kinesis: client, plan, pollMs: 100, wait: true})
@@ -103,8 +106,7 @@ describe('scaling executor (kinesis-local)', function () {
   })
 
   it('is blocked when the stream changed since the plan, or another run recorded a change', async () => {
-    const name = uniqueStreamName('exec-stale')
-    await createStream(client, name, 2)
+    const name = await stream('exec-stale', 2)
     // Planned from 3 shards, the stream has 2.
     const stale = planScaling({...input(uniformShards([1, 1, 1]), {now: new Date()}), stream: {mode: 'PROVISIONED', openShardCount: 3, status: 'ACTIVE', streamName: name}})
     let result = await executePlan({history: [], kinesis: client, plan: stale, pollMs: 100, wait: true})
@@ -120,26 +122,28 @@ describe('scaling executor (kinesis-local)', function () {
   })
 
   it('names the account shard quota when Kinesis refuses with LimitExceededException, and takes its entry out', async () => {
-    // kinesis-local's account limit is 50 open shards: a filler stream brings the use to 48, so
-    // 4 → 8 exceeds it however the emulator counts (48 − 4 + 8 = 52).
-    const filler = uniqueStreamName('exec-filler')
-    const name = uniqueStreamName('exec-quota')
-    await createStream(client, name, 4)
-    const used = (await client.send(new DescribeLimitsCommand({}))).OpenShardCount!
-    await createStream(client, filler, 48 - used)
-    // The plan does not know the quota (as when DescribeLimits is not allowed): Kinesis enforces it.
-    // (A client without retries: the SDK retries LimitExceededException with back-off, as it is
-    // also Kinesis's answer to too many calls per second.)
-    const plan = planFor(name, [1.5, 0.1, 0.1, 0.1])
-    const noRetries = new KinesisClient({credentials: {accessKeyId: 'test', secretAccessKey: 'test'}, endpoint: local.endpoint, maxAttempts: 1, region: 'us-east-1', requestHandler: new NodeHttpHandler()})
-    const result = await executePlan({history: [], kinesis: noRetries, plan, pollMs: 100, quota: {openShardCount: 48, shardLimit: 50}, wait: true}).finally(() =>
-      noRetries.destroy(),
-    )
-    expect(result.outcome).to.equal('blocked')
-    expect(result.blocked?.kind).to.equal('quota')
-    expect(result.blocked?.message).to.match(/8 shards would exceed the account's shard quota \(48 of 50 open when planned\)/)
-    expect(await historyOf(client, name)).to.deep.equal([])
-    expect(await openShardCount(client, name)).to.equal(4)
+    // A private emulator with a quota of 20 open shards, 18 of them used: 4 → 8 exceeds it however
+    // the emulator counts (18 − 4 + 8 = 22). Its client has no retries: the SDK retries
+    // LimitExceededException with back-off, as it is also Kinesis's answer to too many calls per second.
+    const small = await startKinesisLocal({shardLimit: 20})
+    const noRetries = new KinesisClient({credentials: {accessKeyId: 'test', secretAccessKey: 'test'}, endpoint: small.endpoint, maxAttempts: 1, region: 'us-east-1', requestHandler: new NodeHttpHandler()})
+    try {
+      const name = uniqueStreamName('exec-quota')
+      await createStream(noRetries, name, 4)
+      await createStream(noRetries, uniqueStreamName('exec-filler'), 14)
+      expect((await noRetries.send(new DescribeLimitsCommand({}))).OpenShardCount).to.equal(18)
+      // The plan does not know the quota (as when DescribeLimits is not allowed): Kinesis enforces it.
+      const plan = planFor(name, [1.5, 0.1, 0.1, 0.1])
+      const result = await executePlan({history: [], kinesis: noRetries, plan, pollMs: 100, quota: {openShardCount: 18, shardLimit: 20}, wait: true})
+      expect(result.outcome).to.equal('blocked')
+      expect(result.blocked?.kind).to.equal('quota')
+      expect(result.blocked?.message).to.match(/8 shards would exceed the account's shard quota \(18 of 20 open when planned\)/)
+      expect(await historyOf(noRetries, name)).to.deep.equal([])
+      expect(await openShardCount(noRetries, name)).to.equal(4)
+    } finally {
+      noRetries.destroy()
+      await small.stop()
+    }
   })
 })
 

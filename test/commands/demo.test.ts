@@ -1,0 +1,120 @@
+/** `clickops demo` end to end under CI=true: the real binary, its own embedded stack, its claims checked. */
+import {GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand} from '@aws-sdk/client-kinesis'
+import {NodeHttpHandler} from '@smithy/node-http-handler'
+import {expect} from 'chai'
+import {mkdtemp, rm} from 'node:fs/promises'
+import {tmpdir} from 'node:os'
+import {join} from 'node:path'
+
+import {commandLine, DEMO_DEFAULTS, demoSteps, demoTarget} from '../../src/lib/demo/steps.js'
+import {freePort} from '../../src/lib/local/process.js'
+import {runCli} from '../helpers/cli.js'
+
+async function readEveryRecord(client: KinesisClient, stream: string): Promise<{partitionKey: string; data: string}[]> {
+  const {Shards = []} = await client.send(new ListShardsCommand({StreamName: stream}))
+  const records: {partitionKey: string; data: string}[] = []
+  for (const shard of Shards) {
+    let iterator = (await client.send(new GetShardIteratorCommand({ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON', StreamName: stream}))).ShardIterator
+    while (iterator) {
+      const page = await client.send(new GetRecordsCommand({ShardIterator: iterator}))
+      for (const r of page.Records ?? []) records.push({data: Buffer.from(r.Data!).toString(), partitionKey: r.PartitionKey!})
+      if ((page.Records ?? []).length === 0 && (page.MillisBehindLatest ?? 0) === 0) break
+      iterator = page.NextShardIterator
+    }
+  }
+  return records
+}
+
+describe('clickops demo', () => {
+  describe('steps (pure)', () => {
+    it('lists every job with a command the user can repeat', () => {
+      const steps = demoSteps({...DEMO_DEFAULTS, existing: true, liveHeatSeconds: 0, targetUtilization: 0.25})
+      expect(steps.map((s) => s.id)).to.deep.equal(['stack', 'reset', 'provision', 'send-api', 'send-direct', 'heat', 'tail', 'plan', 'scale', 'status'])
+      const lines = steps.map((s) => commandLine('clickops', s))
+      expect(lines).to.include('clickops provision --stream clickops-demo --shards 4')
+      expect(lines).to.include('clickops tail --stream clickops-demo --user 35 --from trim-horizon --no-follow --limit 5')
+      expect(lines.find((l) => l.includes('--dry-run'))).to.equal('clickops scale --stream clickops-demo --target-utilization 0.25 --source stream --window 10m --dry-run')
+      expect(steps.find((s) => s.id === 'heat')!.args).to.include('--once')
+      expect(demoSteps({...DEMO_DEFAULTS, existing: false, liveHeatSeconds: 5}).find((s) => s.id === 'heat')!.args).to.include.members(['--for', '5s'])
+      expect(demoSteps({...DEMO_DEFAULTS, existing: false, liveHeatSeconds: 0}).some((s) => s.id === 'reset')).to.equal(false)
+    })
+
+    it('aims at 60% of the measured hottest peak when no target is given', () => {
+      expect(demoTarget(0.5)).to.equal(0.3)
+      expect(demoTarget(0.237)).to.equal(0.14)
+      expect(demoTarget(0.001)).to.equal(0.01)
+    })
+  })
+
+  describe('end to end (CI=true)', () => {
+    let home: string
+    let env: Record<string, string>
+
+    before(async () => {
+      home = await mkdtemp(join(tmpdir(), 'clickops-demo-'))
+      env = {
+        CI: 'true',
+        CLICKOPS_GATEWAY_PORT: String(await freePort()),
+        CLICKOPS_HOME: home,
+        CLICKOPS_KINESIS_PORT: String(await freePort()),
+        CLICKOPS_KINESIS_TLS_PORT: String(await freePort()),
+      }
+    })
+
+    after(async () => {
+      await runCli(['local', 'down'], {env})
+      await rm(home, {force: true, recursive: true})
+    })
+
+    it('runs unattended and everything it claims holds', async () => {
+      const r = await runCli(['demo'], {env, timeoutMs: 300_000})
+      expect(r.code, r.stderr).to.equal(0)
+
+      // Each step shows its title and the command that repeats it.
+      for (const line of ['clickops local up', 'clickops provision --stream clickops-demo --shards 4', 'clickops heat --stream clickops-demo --window 10m --sort heat --once']) {
+        expect(r.stderr).to.include(`$ ${line}`)
+      }
+      expect(r.stderr).to.include('Demo done')
+
+      // Sent: the two send summaries.
+      const delivered = [...r.stdout.matchAll(/^delivered\s+([\d,]+)/gm)].map((m) => Number(m[1].replaceAll(',', '')))
+      expect(delivered).to.deep.equal([DEMO_DEFAULTS.apiEvents, DEMO_DEFAULTS.directEvents])
+
+      // The tail printed user 35's records, and only those.
+      const tailed = r.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{"partitionKey"'))
+        .map((l) => JSON.parse(l))
+      expect(tailed).to.have.length(5)
+      for (const t of tailed) {
+        expect(t.partitionKey).to.equal('35')
+        expect(t.data.user_id).to.equal('35')
+      }
+
+      // The applied plan, and the stream's shard count afterwards.
+      const scaled = /Scaled (\d+) → (\d+); the stream has (\d+) open shards/.exec(r.stdout)
+      expect(scaled, r.stdout).to.not.equal(null)
+      const planned = Number(scaled![2])
+      expect(planned).to.be.greaterThan(4)
+      expect(r.stdout).to.match(new RegExp(`shards\\s+${planned} open`))
+
+      // Independently: the stream holds exactly the records sent, and has the planned open shard count.
+      const client = new KinesisClient({
+        credentials: {accessKeyId: 'x', secretAccessKey: 'y'},
+        endpoint: `http://127.0.0.1:${env.CLICKOPS_KINESIS_PORT}`,
+        region: 'us-east-1',
+        requestHandler: new NodeHttpHandler(),
+      })
+      try {
+        const records = await readEveryRecord(client, 'clickops-demo')
+        expect(records).to.have.length(DEMO_DEFAULTS.apiEvents + DEMO_DEFAULTS.directEvents)
+        const ids = new Set(records.map((x) => JSON.parse(x.data).click_id))
+        expect(ids.size).to.equal(records.length)
+        const status = JSON.parse((await runCli(['status', '--stream', 'clickops-demo', '--json'], {env})).stdout)
+        expect(status.openShardCount).to.equal(planned)
+      } finally {
+        client.destroy()
+      }
+    })
+  })
+})

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
 
-import {columnHeader, fmtBytes, fmtCount, fmtPercent, rowLayout, shardRow, sortShards, sparkline} from '../../src/ui/heat/format.js'
+import {columnHeader, displayKey, fitWidth, fmtBytes, fmtCount, fmtPercent, rowLayout, shardRow, sortShards, sparkline} from '../../src/ui/heat/format.js'
 import {heatTable} from '../../src/ui/heat/table.js'
 import {shardIdOf, syntheticSnapshot} from './heat-fixtures.js'
 
@@ -82,5 +82,21 @@ describe('heat formatting', () => {
     const ids = [...out.matchAll(/(shardId-\d{12})/g)].map((m) => m[1]).slice(1) // after the header line
     expect(ids).to.deep.equal([1, 2, 3, 4, 5, 0].map(shardIdOf))
     expect(out).to.include(`note: ${snap.notices[0]}`)
+  })
+})
+
+describe('heat line fitting', () => {
+  it('cuts a styled line to the width, keeps its styles and ends it with … and a reset', () => {
+    const text = `ab\u001B[31mcdef\u001B[39mgh`
+    expect(fitWidth(text, 8)).to.equal(text)
+    expect(fitWidth(text, 5)).to.equal('ab\u001B[31mcd…\u001B[0m')
+    expect(fitWidth('abcdef', 3)).to.equal('ab…')
+    expect(fitWidth('abc', 3)).to.equal('abc')
+    expect(fitWidth('▁▂▃▄', 3)).to.equal('▁▂…')
+  })
+
+  it('shows control characters in partition keys as ?', () => {
+    expect(displayKey('a\nb\u0007')).to.equal('a?b?')
+    expect(displayKey('user-35')).to.equal('user-35')
   })
 })

@@ -3,11 +3,11 @@
  * the data comes from hooks. It pages to the terminal's height and renders one string per visible
  * row, so a frame costs the same for 4 shards and for 10,000.
  */
-import {Box, Text, useApp, useInput} from 'ink'
+import {Box, Text, Transform, useApp, useInput} from 'ink'
 import {useEffect, useMemo, useRef, useState} from 'react'
 
 import {style} from '../../cli/output.js'
-import {columnHeader, headerLines, rowLayout, shardRow, sortShards, type HeatMeta, type SortMode} from './format.js'
+import {columnHeader, fitWidth, headerLines, rowLayout, shardRow, sortShards, type HeatMeta, type SortMode} from './format.js'
 import {useLoadFeed, useTerminalSize, type HeatFeed} from './hooks.js'
 
 export interface HeatAppProps {
@@ -44,6 +44,17 @@ export const HELP_LINES = [
   '',
   'colours: below 50% cool · 50–80% warm · 80–100% hot · over 100% or throttled',
 ]
+
+/**
+ * One screen line whose text changes from frame to frame. Ink lays out a one-space placeholder and
+ * the line is put in its place only when the frame is written (a Transform), because ink keeps the
+ * measurement of every distinct text it lays out for the life of the process (a live view would
+ * grow by every row of every refresh) and measures any non-ASCII text (the sparkline) slowly.
+ * `text` must already fit the terminal's width (fitWidth).
+ */
+function Line({text}: {text: string}) {
+  return <Transform transform={() => text}>{' '}</Transform>
+}
 
 export function HeatApp(props: HeatAppProps) {
   const {exit} = useApp()
@@ -131,25 +142,18 @@ export function HeatApp(props: HeatAppProps) {
   ].join(' · ')
   const message = feed.error ? style(`refresh failed: ${feed.error.message} (retrying)`, 'red') : (snapshot.notices[0] ?? '')
 
+  const fit = (text: string) => fitWidth(text, width)
   return (
     <Box flexDirection="column">
       {header.map((line, i) => (
-        <Text key={`h${i}`} wrap="truncate">
-          {line}
-        </Text>
+        <Line key={`h${i}`} text={fit(line)} />
       ))}
-      <Text bold wrap="truncate">
-        {columnHeader(layout, snapshot.source === 'stream' ? 'hot keys (share)' : '')}
-      </Text>
+      <Line text={fit(style(columnHeader(layout, snapshot.source === 'stream' ? 'hot keys (share)' : ''), 'bold'))} />
       {rows.map((s) => (
-        <Text key={s.shardId} wrap="truncate">
-          {shardRow(s, layout, color)}
-        </Text>
+        <Line key={s.shardId} text={fit(shardRow(s, layout, color))} />
       ))}
-      <Text dimColor wrap="truncate">
-        {status}
-      </Text>
-      <Text wrap="truncate">{message}</Text>
+      <Line text={fit(style(status, 'dim'))} />
+      <Line text={fit(message)} />
     </Box>
   )
 }

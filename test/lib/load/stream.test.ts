@@ -1,12 +1,12 @@
 /** The stream source against a real kinesis-local. */
-import {GetRecordsCommand, GetShardIteratorCommand, PutRecordsCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
+import {GetRecordsCommand, GetShardIteratorCommand, PutRecordsCommand, UpdateShardCountCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
 import {expect} from 'chai'
 
 import {StreamNotFoundError} from '../../../src/lib/errors.js'
 import {shardForKey} from '../../../src/lib/kinesis/hashkey.js'
 import {listShards} from '../../../src/lib/kinesis/shards.js'
 import {collectLoad, openLoadFeed} from '../../../src/lib/load/index.js'
-import {createStream, sharedKinesisLocal, uniqueStreamName} from '../../helpers/kinesis-local.js'
+import {createStream, sharedKinesisLocal, uniqueStreamName, waitActive} from '../../helpers/kinesis-local.js'
 
 const DATA = new Uint8Array(100)
 
@@ -110,6 +110,38 @@ describe('load: stream source (kinesis-local)', () => {
     } finally {
       feed.close()
     }
+  })
+
+  it('follows a reshard: closed parents drop out, their children are read', async () => {
+    const name = uniqueStreamName('heat-reshard')
+    await createStream(client, name, 2)
+    const feed = openLoadFeed({kinesis: client, source: 'stream', streamName: name, windowMs: 120_000})
+    try {
+      await put(client, name, '35', 5)
+      const before = await feed.next(new Date())
+      expect(before.shards).to.have.length(2)
+      expect(before.totalRecordsPerSecond * 120).to.equal(5)
+      await client.send(new UpdateShardCountCommand({ScalingType: 'UNIFORM_SCALING', StreamName: name, TargetShardCount: 4}))
+      await waitActive(client, name)
+      await put(client, name, '35', 7)
+      const after = await feed.next(new Date())
+      const open = (await listShards(client, name)).filter((s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined)
+      expect(after.shards.map((s) => s.shardId).sort()).to.deep.equal(open.map((s) => s.ShardId).sort())
+      const child = after.shards.find((s) => s.shardId === shardForKey(open, '35')!.ShardId)!
+      expect(child.topKeys!.map((k) => k.partitionKey)).to.deep.equal(['35'])
+      expect(child.recordsPerSecond * 120).to.equal(7) // the child holds only what arrived after the reshard
+      expect(after.cost!.recordsRead).to.equal(12)
+    } finally {
+      feed.close()
+    }
+  })
+
+  it('stops when its signal aborts', async () => {
+    const controller = new AbortController()
+    controller.abort()
+    const err = await collectLoad({kinesis: client, now: new Date(), signal: controller.signal, source: 'stream', streamName: stream, windowMs: 60_000}).catch((e) => e)
+    expect(err).to.be.instanceOf(Error)
+    expect(err.name).to.equal('AbortError')
   })
 
   it('reports a missing stream as StreamNotFoundError', async () => {

@@ -2,13 +2,9 @@
 import {GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand} from '@aws-sdk/client-kinesis'
 import {NodeHttpHandler} from '@smithy/node-http-handler'
 import {expect} from 'chai'
-import {mkdtemp, rm} from 'node:fs/promises'
-import {tmpdir} from 'node:os'
-import {join} from 'node:path'
 
 import {commandLine, DEMO_DEFAULTS, demoSteps, demoTarget} from '../../src/lib/demo/steps.js'
-import {freePort} from '../../src/lib/local/process.js'
-import {runCli} from '../helpers/cli.js'
+import {privateStackEnv, runCli} from '../helpers/cli.js'
 
 async function readEveryRecord(client: KinesisClient, stream: string): Promise<{partitionKey: string; data: string}[]> {
   const {Shards = []} = await client.send(new ListShardsCommand({StreamName: stream}))
@@ -47,23 +43,15 @@ describe('clickops demo', () => {
   })
 
   describe('end to end (CI=true)', () => {
-    let home: string
     let env: Record<string, string>
+    let cleanup: () => Promise<void>
 
     before(async () => {
-      home = await mkdtemp(join(tmpdir(), 'clickops-demo-'))
-      env = {
-        CI: 'true',
-        CLICKOPS_GATEWAY_PORT: String(await freePort()),
-        CLICKOPS_HOME: home,
-        CLICKOPS_KINESIS_PORT: String(await freePort()),
-        CLICKOPS_KINESIS_TLS_PORT: String(await freePort()),
-      }
+      ;({cleanup, env} = await privateStackEnv('demo', {CI: 'true'}))
     })
 
     after(async () => {
-      await runCli(['local', 'down'], {env})
-      await rm(home, {force: true, recursive: true})
+      await cleanup()
     })
 
     it('runs unattended and everything it claims holds', async () => {

@@ -8,7 +8,7 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {freePort} from '../../src/lib/local/process.js'
-import {runCli} from '../helpers/cli.js'
+import {privateStackEnv, runCli} from '../helpers/cli.js'
 import {waitActive} from '../helpers/kinesis-local.js'
 import {listeners} from '../helpers/net.js'
 
@@ -88,20 +88,14 @@ describe('clickops CLI (end to end)', () => {
   describe('with the embedded stack', () => {
     let home: string
     let env: Record<string, string>
+    let cleanup: () => Promise<void>
 
     before(async () => {
-      home = await mkdtemp(join(tmpdir(), 'clickops-e2e-'))
-      env = {
-        CLICKOPS_GATEWAY_PORT: String(await freePort()),
-        CLICKOPS_HOME: home,
-        CLICKOPS_KINESIS_PORT: String(await freePort()),
-        CLICKOPS_KINESIS_TLS_PORT: String(await freePort()),
-      }
+      ;({cleanup, env, home} = await privateStackEnv('e2e'))
     })
 
     after(async () => {
-      await runCli(['local', 'down'], {env})
-      await rm(home, {force: true, recursive: true})
+      await cleanup()
     })
 
     it('fails clearly when a port is taken (exit 4)', async () => {

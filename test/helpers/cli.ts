@@ -58,3 +58,27 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     options.onSpawn?.(child)
   })
 }
+
+/**
+ * A private embedded stack for CLI tests: a temporary CLICKOPS_HOME and free loopback ports, as the
+ * env to spawn the CLI with. `cleanup()` stops whatever the CLI started there and removes the folder.
+ */
+export async function privateStackEnv(prefix: string, extra: Record<string, string> = {}): Promise<{env: Record<string, string>; home: string; cleanup(): Promise<void>}> {
+  const [{mkdtemp, rm}, {tmpdir}, {join}, {freePort}] = await Promise.all([import('node:fs/promises'), import('node:os'), import('node:path'), import('../../src/lib/local/process.js')])
+  const home = await mkdtemp(join(tmpdir(), `clickops-${prefix}-`))
+  const env = {
+    CLICKOPS_GATEWAY_PORT: String(await freePort()),
+    CLICKOPS_HOME: home,
+    CLICKOPS_KINESIS_PORT: String(await freePort()),
+    CLICKOPS_KINESIS_TLS_PORT: String(await freePort()),
+    ...extra,
+  }
+  return {
+    env,
+    home,
+    async cleanup() {
+      await runCli(['local', 'down'], {env})
+      await rm(home, {force: true, recursive: true})
+    },
+  }
+}

@@ -3,6 +3,7 @@ import {
   DescribeStreamSummaryCommand,
   ListTagsForStreamCommand,
   type KinesisClient,
+  type StreamDescriptionSummary,
   type Tag,
 } from '@aws-sdk/client-kinesis'
 
@@ -40,7 +41,8 @@ export function isNotFound(error: unknown): boolean {
   return (error as {name?: string})?.name === 'ResourceNotFoundException'
 }
 
-export async function getStreamStatus(kinesis: KinesisClient, streamName: string, targetName = 'this target'): Promise<StreamStatus> {
+/** DescribeStreamSummary, with a missing stream turned into StreamNotFoundError. */
+export async function describeStreamSummary(kinesis: KinesisClient, streamName: string, targetName = 'this target'): Promise<StreamDescriptionSummary> {
   let summary
   try {
     summary = (await kinesis.send(new DescribeStreamSummaryCommand({StreamName: streamName}))).StreamDescriptionSummary
@@ -49,6 +51,11 @@ export async function getStreamStatus(kinesis: KinesisClient, streamName: string
     throw error
   }
   if (summary === undefined) throw new StreamNotFoundError(streamName, targetName)
+  return summary
+}
+
+export async function getStreamStatus(kinesis: KinesisClient, streamName: string, targetName = 'this target'): Promise<StreamStatus> {
+  const summary = await describeStreamSummary(kinesis, streamName, targetName)
   const [shards, tags] = await Promise.all([listShards(kinesis, streamName), listTags(kinesis, streamName)])
   const open = byHashRange(shards.filter((s) => isOpen(s)))
   return {

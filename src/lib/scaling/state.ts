@@ -6,13 +6,11 @@
 import {
   AddTagsToStreamCommand,
   DescribeLimitsCommand,
-  DescribeStreamSummaryCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis'
 
-import {StreamNotFoundError} from '../errors.js'
 import {MAX_TAGS_PER_STREAM} from '../kinesis/limits.js'
-import {isNotFound, listTags} from '../kinesis/status.js'
+import {describeStreamSummary, listTags} from '../kinesis/status.js'
 import {formatHistory, HISTORY_TAG_KEY, parseHistory, type ScalingEvent} from './history.js'
 import type {AccountQuota, StreamFacts} from './planner.js'
 
@@ -33,14 +31,7 @@ export interface ScalingState {
 }
 
 export async function describeStreamFacts(kinesis: KinesisClient, streamName: string, targetName = 'this target'): Promise<StreamFacts> {
-  let summary
-  try {
-    summary = (await kinesis.send(new DescribeStreamSummaryCommand({StreamName: streamName}))).StreamDescriptionSummary
-  } catch (error) {
-    if (isNotFound(error)) throw new StreamNotFoundError(streamName, targetName, error)
-    throw error
-  }
-  if (summary === undefined) throw new StreamNotFoundError(streamName, targetName)
+  const summary = await describeStreamSummary(kinesis, streamName, targetName)
   return {
     mode: summary.StreamModeDetails?.StreamMode === 'ON_DEMAND' ? 'ON_DEMAND' : 'PROVISIONED',
     openShardCount: summary.OpenShardCount ?? 0,

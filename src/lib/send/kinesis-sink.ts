@@ -3,10 +3,11 @@
  * 200 with FailedRecordCount > 0 on a partial failure: each failed entry carries its ErrorCode
  * (ProvisionedThroughputExceededException = throttled, InternalFailure = retriable).
  */
-import {DescribeStreamSummaryCommand, PutRecordsCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
+import {PutRecordsCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
 
 import {ClickopsError, ExitCode, StreamNotFoundError, toClickopsError} from '../errors.js'
 import {MAX_RECORD_BYTES, PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS} from '../kinesis/limits.js'
+import {describeStreamSummary} from '../kinesis/status.js'
 import {ABORTED_IN_FLIGHT, ABORTED_IN_FLIGHT_MESSAGE, describeError, isAbort, THROTTLING_ERRORS, type BatchSink, type CallFailure, type Entry, type EntryOutcome} from './sink.js'
 
 /** Call errors after which no further call can succeed: the run stops. */
@@ -86,9 +87,8 @@ export function kinesisSink(client: KinesisClient, options: KinesisSinkOptions):
 export async function checkStreamWritable(client: KinesisClient, streamName: string, target: string): Promise<{status: string; openShards?: number}> {
   let summary
   try {
-    summary = (await client.send(new DescribeStreamSummaryCommand({StreamName: streamName}))).StreamDescriptionSummary
+    summary = await describeStreamSummary(client, streamName, target)
   } catch (error) {
-    if ((error as {name?: string}).name === 'ResourceNotFoundException') throw new StreamNotFoundError(streamName, target, error)
     throw toClickopsError(error, {target})
   }
   const status = summary?.StreamStatus ?? 'UNKNOWN'

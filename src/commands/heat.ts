@@ -44,6 +44,10 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
       description: `How often the live view refreshes, e.g. 2s. Default ${REFRESH.stream} (stream) or ${REFRESH.cloudwatch} (cloudwatch).`,
     }),
     once: Flags.boolean({description: 'Print one snapshot and exit, even on a terminal.', default: false}),
+    for: Flags.string({
+      description: 'Close the live view after this long, e.g. 30s (for demos and screen recordings). Default: until q or Ctrl-C.',
+      helpValue: '<duration>',
+    }),
     sort: Flags.option({
       default: 'hash' as const,
       description: 'Row order: by hash range (the key space, left to right) or by heat (hottest peak first). Toggle with s in the live view.',
@@ -72,6 +76,8 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
         'Use --source stream locally, or --target aws.',
       )
     }
+    const forMs = flags.for === undefined ? undefined : parseDuration(flags.for, '--for')
+    if (forMs !== undefined && forMs < MIN_REFRESH_MS) throw new UsageError(`--for ${flags.for} is below 1s.`, 'Use e.g. 30s.')
     const live = !flags.once && !this.jsonEnabled() && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY)
 
     const {clients, region, stream} = await this.connect()
@@ -87,7 +93,8 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
         // React's production build (the development one checks every element): chosen at import.
         process.env.NODE_ENV ??= 'production'
         const {runHeatTui} = await import('../ui/heat/run.js')
-        await runHeatTui({feed, initialSort: flags.sort, meta: {refreshMs, source, stream, target: target.kind}, refreshMs})
+        const closeAfter = forMs === undefined ? undefined : AbortSignal.timeout(forMs)
+        await runHeatTui({feed, initialSort: flags.sort, meta: {refreshMs, source, stream, target: target.kind}, refreshMs}, {signal: closeAfter})
       } finally {
         stop.abort()
         feed.close()

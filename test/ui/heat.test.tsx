@@ -155,6 +155,20 @@ describe('heat TUI (its real entry point, own stdout)', () => {
     expect(feed.calls).to.equal(calls)
   })
 
+  it('closes by itself when its signal aborts (heat --for), and reads no more', async () => {
+    const stdout = new FakeStdout()
+    const stdin = new FakeStdin()
+    const feed = fakeFeed(syntheticSnapshot(4))
+    const stop = new AbortController()
+    const done = runHeatTui({color: false, feed, meta: META, refreshMs: 20}, {alternateScreen: false, signal: stop.signal, stdin: stdin as never, stdout: stdout as never})
+    await waitFor(() => stdout.frames.some((f) => f.includes('shardId-000000000003')), 'a frame')
+    stop.abort()
+    await done
+    const calls = feed.calls
+    await new Promise((r) => setTimeout(r, 100))
+    expect(feed.calls).to.equal(calls)
+  })
+
   it('ends with the error when the first read fails', async () => {
     const stdout = new FakeStdout()
     const stdin = new FakeStdin()

@@ -12,6 +12,8 @@ export interface TuiStreams {
   stderr?: NodeJS.WriteStream
   /** Use the terminal's alternate screen (restored on exit). Default: when stdout is a TTY. */
   alternateScreen?: boolean
+  /** Closes the view when aborted (e.g. `heat --for 30s`), as `q` would. */
+  signal?: AbortSignal
 }
 
 const ENTER_ALT = '\u001B[?1049h'
@@ -35,7 +37,14 @@ export async function runHeatTui(props: HeatAppProps, streams: TuiStreams = {}):
       ...(streams.stdin === undefined ? {} : {stdin: streams.stdin}),
       ...(streams.stderr === undefined ? {} : {stderr: streams.stderr}),
     })
-    await instance.waitUntilExit()
+    const close = () => instance.unmount()
+    if (streams.signal?.aborted) close()
+    streams.signal?.addEventListener('abort', close, {once: true})
+    try {
+      await instance.waitUntilExit()
+    } finally {
+      streams.signal?.removeEventListener('abort', close)
+    }
   } finally {
     if (alt) {
       process.off('exit', leave)

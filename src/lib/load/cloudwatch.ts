@@ -11,12 +11,12 @@ import pLimit from 'p-limit'
 
 import {rangeOf, rangeShare} from '../kinesis/hashkey.js'
 import {GET_METRIC_DATA_MAX_QUERIES, KINESIS_METRIC_PERIOD_SECONDS} from '../kinesis/limits.js'
-import {assembleSnapshot, shardLoadFromBuckets} from './model.js'
+import {assembleSnapshot, HEAT_SHARD_METRICS, shardLoadFromBuckets} from './model.js'
 import {enhancedMetricsOf, identityOf, openShardsOf} from './shards.js'
 import type {LoadCost, LoadSnapshot, ShardLoad} from './types.js'
 
 export const NAMESPACE = 'AWS/Kinesis'
-export const SHARD_METRICS = ['IncomingBytes', 'IncomingRecords', 'WriteProvisionedThroughputExceeded'] as const
+export const SHARD_METRICS = HEAT_SHARD_METRICS
 export type ShardMetric = (typeof SHARD_METRICS)[number]
 const ABBREV: Record<ShardMetric, string> = {IncomingBytes: 'b', IncomingRecords: 'r', WriteProvisionedThroughputExceeded: 't'}
 

@@ -6,6 +6,12 @@ import {SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND} from '../k
 import type {KeyLoad, LoadCost, LoadSnapshot, LoadSourceName, ShardLoad} from './types.js'
 
 /**
+ * The shard-level metrics clickops reads from CloudWatch (Sum per minute): what `provision
+ * --enhanced-monitoring` enables, no more (each is billed per shard and month).
+ */
+export const HEAT_SHARD_METRICS = ['IncomingBytes', 'IncomingRecords', 'WriteProvisionedThroughputExceeded'] as const
+
+/**
  * Utilisation of one shard's write limit: max(bytes / 1 MiB, records / 1,000) per second, as a
  * fraction (1 = at the limit, above 1 = over it, which Kinesis throttles).
  */

@@ -12,17 +12,10 @@ import {sleep as defaultSleep} from '../local/process.js'
 import {KINESIS_MANAGED_KEY, type DesiredState} from './desired.js'
 import {MANAGED_TAG, tagsFor} from './naming.js'
 import type {Step} from './plan.js'
+import {HEAT_SHARD_METRICS} from '../load/model.js'
 
-/** Every shard-level metric (EnableEnhancedMonitoring); `clickops heat` reads them from CloudWatch. */
-export const SHARD_LEVEL_METRICS = [
-  'IncomingBytes',
-  'IncomingRecords',
-  'OutgoingBytes',
-  'OutgoingRecords',
-  'WriteProvisionedThroughputExceeded',
-  'ReadProvisionedThroughputExceeded',
-  'IteratorAgeMilliseconds',
-] as const
+/** The shard-level metrics to enable (EnableEnhancedMonitoring): those `clickops heat` reads from CloudWatch. */
+export const SHARD_LEVEL_METRICS = HEAT_SHARD_METRICS
 
 export interface StreamContext {
   kinesis: KinesisClient
@@ -69,10 +62,6 @@ export async function waitForActive(ctx: StreamContext, stream: string, onWait?:
     told = true
     await sleep(delay)
   }
-}
-
-function sameSet(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x) => b.includes(x))
 }
 
 /** The stream's steps, in order. `observed` is undefined when the stream does not exist. */
@@ -178,14 +167,14 @@ export function planStream(desired: DesiredState, observed: StreamStatus | undef
   const enabled = current.enhancedMonitoring
   const missing = SHARD_LEVEL_METRICS.filter((m) => !enabled.includes(m))
   if (desired.enhancedMonitoring && missing.length === 0) {
-    steps.push({action: 'unchanged', name: stream, reason: 'every shard-level metric enabled', resource: 'enhanced monitoring'})
+    steps.push({action: 'unchanged', name: stream, reason: `shard-level ${SHARD_LEVEL_METRICS.join(', ')} enabled`, resource: 'enhanced monitoring'})
   } else if (!desired.enhancedMonitoring && enabled.length === 0) {
     steps.push({action: 'unchanged', name: stream, reason: 'off (stream-level metrics only)', resource: 'enhanced monitoring'})
   } else {
     steps.push({
       action: 'update',
       name: stream,
-      reason: desired.enhancedMonitoring ? `enable ${sameSet(missing, SHARD_LEVEL_METRICS) ? 'all shard-level metrics' : missing.join(', ')} (billed per shard and metric)` : `disable ${enabled.join(', ')}`,
+      reason: desired.enhancedMonitoring ? `enable shard-level ${missing.join(', ')} (billed per shard and metric)` : `disable ${enabled.join(', ')}`,
       resource: 'enhanced monitoring',
       async run() {
         const {DisableEnhancedMonitoringCommand, EnableEnhancedMonitoringCommand} = await sdk()

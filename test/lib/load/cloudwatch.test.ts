@@ -44,10 +44,11 @@ function resultsFor(input: GetMetricDataCommandInput): MetricDataResult[] {
 }
 
 describe('load: cloudwatch source (mocked CloudWatch)', () => {
-  const kinesisMock = mockClient(KinesisClient)
-  const cwMock = mockClient(CloudWatchClient)
+  // Mocks of these two instances only: a class-wide mock would reach every other test file's clients.
   const kinesis = new KinesisClient({region: 'us-east-1'})
   const cloudwatch = new CloudWatchClient({region: 'us-east-1'})
+  const kinesisMock = mockClient(kinesis)
+  const cwMock = mockClient(cloudwatch)
 
   function listing(shards: Shard[], metrics: string[]) {
     kinesisMock.on(DescribeStreamSummaryCommand).resolves({

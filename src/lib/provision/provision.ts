@@ -44,7 +44,8 @@ export interface ApiSummary {
   apiKeyHint?: string
 }
 
-export interface ProvisionResult {
+/** What a plan-then-apply run (provision, destroy) reports. */
+export interface PlanRunResult {
   target: string
   region: string
   stream: string
@@ -54,6 +55,9 @@ export interface ProvisionResult {
   changes: number
   /** Changes made by this run (0 under --dry-run). */
   applied: number
+}
+
+export interface ProvisionResult extends PlanRunResult {
   notes: string[]
   api?: ApiSummary
 }
@@ -148,15 +152,7 @@ export async function provision(desired: DesiredState, deps: ProvisionDeps, opti
 // ---------------------------------------------------------------------------------------------
 // destroy
 
-export interface DestroyResult {
-  target: string
-  region: string
-  stream: string
-  dryRun: boolean
-  plan: PlanItem[]
-  changes: number
-  applied: number
-}
+export type DestroyResult = PlanRunResult
 
 const gone = (resource: string, name: string, reason = 'does not exist'): Step => ({action: 'skip', name, reason, resource})
 

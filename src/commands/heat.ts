@@ -78,7 +78,9 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
     }
     const forMs = flags.for === undefined ? undefined : parseDuration(flags.for, '--for')
     if (forMs !== undefined && forMs < MIN_REFRESH_MS) throw new UsageError(`--for ${flags.for} is below 1s.`, 'Use e.g. 30s.')
-    const live = !flags.once && !this.jsonEnabled() && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY)
+    // CI=true: ink would draw only the last frame, so a CI job gets the snapshot, as off a terminal.
+    const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' && process.env.CI !== '0'
+    const live = !flags.once && !this.jsonEnabled() && !inCi && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY)
 
     const {clients, region, stream} = await this.connect()
     const [{collectLoad, openLoadFeed}, kinesis] = await Promise.all([import('../lib/load/index.js'), clients.kinesis()])

@@ -2,7 +2,7 @@
  * The processes of the embedded stack. Each service says how to start it, which ports it takes and
  * how to tell it is healthy. The stack (stack.ts) starts them in order and stops them in reverse.
  */
-import {readFile, stat} from 'node:fs/promises'
+import {readFile, rename, stat} from 'node:fs/promises'
 import {createRequire} from 'node:module'
 import {dirname, join} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
@@ -27,6 +27,8 @@ export interface ServiceSpec {
   healthUrl(config: LocalConfig): string
   /** The endpoint users and other commands talk to. */
   endpoint(config: LocalConfig): string
+  /** Called before the service starts; may return a notice for the user. */
+  beforeStart?(config: LocalConfig): Promise<string | undefined>
   /** Called before the service is stopped, to make sure nothing it holds is lost. */
   beforeStop?(config: LocalConfig): Promise<unknown>
 }
@@ -71,7 +73,29 @@ export const kinesisService: ServiceSpec = {
   },
   healthUrl: (config) => `http://127.0.0.1:${config.ports.kinesis}/healthcheck`,
   endpoint: (config) => `http://127.0.0.1:${config.ports.kinesis}`,
+  beforeStart: (config) => setAsideUnreadable(join(config.dataDir, 'kinesis', 'kinesis-data.json')),
   beforeStop: (config) => awaitPersisted(join(config.dataDir, 'kinesis', 'kinesis-data.json')),
+}
+
+/**
+ * kinesis-local cannot start on an empty or truncated store (a process killed mid-write leaves one).
+ * Such a file is moved aside, named with the time, so the stack starts and nothing is deleted.
+ */
+export async function setAsideUnreadable(file: string): Promise<string | undefined> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch {
+    return undefined
+  }
+  try {
+    JSON.parse(text)
+    return undefined
+  } catch {
+    const aside = `${file}.unreadable-${new Date().toISOString().replaceAll(':', '-')}`
+    await rename(file, aside)
+    return `kinesis-local's stored data could not be read (${text.length === 0 ? 'empty' : 'truncated'} file); moved it to ${aside} and started with no streams.`
+  }
 }
 
 /**

@@ -56,12 +56,20 @@ export interface UpOptions {
 
 const readState = (config: LocalConfig) => readJson<StackState>(config.stateFile)
 
+/**
+ * One health probe's patience. kinesis-local stalls for a second or two while it rewrites a large
+ * store to disk, so a short timeout would call a busy emulator dead.
+ */
+const HEALTH_TIMEOUT_MS = 3000
+/** How long a running service may stay unresponsive before commands give up on it. */
+const UNRESPONSIVE_GRACE_MS = 20_000
+
 export async function localStatus(config: LocalConfig, now: () => Date = () => new Date()): Promise<LocalStatus> {
   const state = await readState(config)
   const services: ServiceStatus[] = []
   for (const service of state?.services ?? []) {
     const running = isAlive(service.pid)
-    const healthy = running && (await httpOk(service.healthUrl))
+    const healthy = running && (await httpOk(service.healthUrl, HEALTH_TIMEOUT_MS))
     services.push({...service, running, healthy})
   }
   const healthyCount = services.filter((s) => s.healthy).length
@@ -83,8 +91,18 @@ export async function localUp(config: LocalConfig, options: UpOptions = {}): Pro
     const current = await localStatus(config, now)
     const previous = await readState(config)
     // Healthy services stay as they are; anything running but unhealthy is stopped and restarted.
-    const keep = current.services.filter((s) => s.healthy && specs.some((spec) => spec.name === s.name))
-    for (const s of current.services) if (s.running && !keep.includes(s)) await terminate(s.pid)
+    // A service whose process is alive is kept, never killed from here: killing kinesis-local in the
+    // middle of writing its store would lose every stream. A slow one gets time to answer; one that
+    // stays silent is reported, and `local down` (which waits for its data to be on disk) is the cure.
+    const keep = current.services.filter((s) => s.running && specs.some((spec) => spec.name === s.name))
+    for (const s of keep) {
+      if (!s.healthy && !(await waitHealthy(s.healthUrl, UNRESPONSIVE_GRACE_MS))) {
+        throw new LocalStackError(
+          `${s.name} (pid ${s.pid}) is running but has not answered ${s.healthUrl} for ${UNRESPONSIVE_GRACE_MS / 1000} s.`,
+          `See its log (${s.log}); restart the stack with \`clickops local down\` and \`clickops local up\`.`,
+        )
+      }
+    }
     const missing = specs.filter((spec) => !keep.some((k) => k.name === spec.name))
     if (missing.length === 0) return {started: [], status: current}
 
@@ -107,7 +125,7 @@ export async function localUp(config: LocalConfig, options: UpOptions = {}): Pro
     try {
       for (const spec of missing) {
         options.onProgress?.(`starting ${spec.description} on ${spec.endpoint(config)}`)
-        const started = await startService(config, spec, options.timeoutMs ?? 60_000, now)
+        const started = await startService(config, spec, options.timeoutMs ?? 60_000, now, options.onProgress)
         startedHere.push(started)
         state.services.push(started)
         await writeFile(config.stateFile, JSON.stringify(state, null, 2) + '\n')
@@ -123,7 +141,9 @@ export async function localUp(config: LocalConfig, options: UpOptions = {}): Pro
   })
 }
 
-async function startService(config: LocalConfig, spec: ServiceSpec, timeoutMs: number, now: () => Date): Promise<ServiceState> {
+async function startService(config: LocalConfig, spec: ServiceSpec, timeoutMs: number, now: () => Date, onProgress?: (message: string) => void): Promise<ServiceState> {
+  const notice = await spec.beforeStart?.(config)
+  if (notice) onProgress?.(notice)
   const {args, env} = spec.launch(config)
   const log = join(config.logDir, `${spec.name}.log`)
   const fd = openSync(log, 'a')
@@ -167,6 +187,15 @@ async function startService(config: LocalConfig, spec: ServiceSpec, timeoutMs: n
   }
   await terminate(pid)
   throw new LocalStackError(`${spec.name} did not become healthy within ${Math.round(timeoutMs / 1000)} s.`, `See its log: ${log}`)
+}
+
+async function waitHealthy(url: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (await httpOk(url, HEALTH_TIMEOUT_MS)) return true
+    await sleep(250)
+  }
+  return false
 }
 
 /** Stops every service (data is kept). */

@@ -1,6 +1,9 @@
 import {ListShardsCommand, GetRecordsCommand, GetShardIteratorCommand, PutRecordsCommand} from '@aws-sdk/client-kinesis'
 import {expect} from 'chai'
-import {mkdtemp, rm} from 'node:fs/promises'
+import {spawn} from 'node:child_process'
+import {existsSync} from 'node:fs'
+import {mkdir, mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {createServer as createHttpServer} from 'node:http'
 import {createServer, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -8,7 +11,7 @@ import {join} from 'node:path'
 import {PortInUseError} from '../../../src/lib/errors.js'
 import {resolveLocalConfig, type LocalConfig} from '../../../src/lib/local/config.js'
 import {freePort, isAlive} from '../../../src/lib/local/process.js'
-import {kinesisService} from '../../../src/lib/local/services.js'
+import {kinesisService, setAsideUnreadable} from '../../../src/lib/local/services.js'
 import {ensureLocalStack, localDown, localStatus, localUp} from '../../../src/lib/local/stack.js'
 import {createStream, startKinesisLocal, type KinesisLocal} from '../../helpers/kinesis-local.js'
 import {listeners} from '../../helpers/net.js'
@@ -79,6 +82,50 @@ describe('embedded local stack', () => {
     expect((await localDown(config)).stopped).to.deep.equal(['kinesis'])
     expect(isAlive(pid)).to.equal(false)
     expect((await localStatus(config)).state).to.equal('stopped')
+  })
+})
+
+describe('local stack resilience', () => {
+  let home: string
+  let config: LocalConfig
+
+  beforeEach(async () => {
+    home = await mkdtemp(join(tmpdir(), 'clickops-resilience-'))
+    config = resolveLocalConfig({CLICKOPS_HOME: home, CLICKOPS_KINESIS_PORT: String(await freePort()), CLICKOPS_KINESIS_TLS_PORT: String(await freePort())})
+  })
+
+  afterEach(async () => {
+    await rm(home, {force: true, recursive: true})
+  })
+
+  it('never kills a running service whose health probe is slow (kinesis-local stalls while persisting)', async () => {
+    const slow = createHttpServer((_req, res) => setTimeout(() => res.end('ok'), 1500))
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve))
+    const {port} = slow.address() as {port: number}
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {stdio: 'ignore'})
+    try {
+      const service = {endpoint: `http://127.0.0.1:${port}`, healthUrl: `http://127.0.0.1:${port}/`, log: join(home, 'x.log'), name: 'kinesis', pid: child.pid!, ports: {}, startedAt: new Date().toISOString()}
+      await mkdir(config.dir, {recursive: true})
+      await writeFile(config.stateFile, JSON.stringify({services: [service], startedAt: service.startedAt, version: 1}))
+      const ensured = await ensureLocalStack(config, {services: [kinesisService]})
+      expect(ensured.started).to.equal(false)
+      expect(ensured.endpoints.kinesis).to.equal(service.endpoint)
+      expect(isAlive(child.pid!)).to.equal(true)
+    } finally {
+      child.kill()
+      slow.close()
+    }
+  })
+
+  it('moves an unreadable kinesis-local store aside instead of failing to start', async () => {
+    const file = join(home, 'kinesis-data.json')
+    await writeFile(file, '')
+    const notice = await setAsideUnreadable(file)
+    expect(notice).to.match(/could not be read \(empty file\); moved it to .*kinesis-data\.json\.unreadable-/)
+    expect(existsSync(file)).to.equal(false)
+    await writeFile(file, '{"streams": {}}')
+    expect(await setAsideUnreadable(file)).to.equal(undefined)
+    expect(existsSync(file)).to.equal(true)
   })
 })
 

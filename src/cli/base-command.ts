@@ -107,9 +107,27 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(error: Error & {exitCode?: number}): Promise<unknown> {
-    // oclif's own parse errors (unknown flag, bad option) keep their message and exit code 2.
-    if (error instanceof Errors.CLIError || (error as {oclif?: unknown}).oclif !== undefined) {
-      return super.catch(error)
+    // oclif's own errors (unknown flag, bad option value, conflicting flags): one message, exit 2,
+    // and under --json a small document (oclif's own would dump its config and every flag value,
+    // API keys included).
+    const oclif = (error as {oclif?: {exit?: number}}).oclif
+    if (error instanceof Errors.ExitError) throw error
+    if (error instanceof Errors.CLIError || oclif !== undefined) {
+      const exitCode = oclif?.exit ?? ExitCode.USAGE
+      const message = error.message
+        .replace(/\n*See more help with --help\s*$/, '')
+        .replace(/^The following errors? occurred:\s*/, '')
+        .trim()
+        .split(/\s*\n\s*/)
+        .join(': ')
+      const hint = `See \`${this.config.bin} ${this.id?.replaceAll(':', ' ') ?? ''} --help\`.`
+      if (this.jsonEnabled() || process.argv.includes('--json')) {
+        process.exitCode = exitCode
+        this.logJson({error: {exitCode, hint, message, name: 'UsageError'}})
+        return
+      }
+      process.stderr.write(`Error: ${message}\n${hint}\n`)
+      this.exit(exitCode)
     }
     const mapped = toClickopsError(error, {target: this.flags?.target ?? process.env.CLICKOPS_TARGET ?? 'local'})
     if (process.env.DEBUG && mapped.cause instanceof Error) process.stderr.write(`${mapped.cause.stack}\n`)

@@ -128,8 +128,7 @@ export function toClickopsError(error: unknown, context: {target?: string} = {})
       error,
     )
   }
-  const code = e.code ?? ''
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN' || name === 'TimeoutError') {
+  if (isNetworkError(error)) {
     const local = context.target === 'local'
     return new AwsError(
       `Cannot reach the ${local ? 'local Kinesis endpoint' : 'AWS endpoint'}: ${message}`,
@@ -140,6 +139,22 @@ export function toClickopsError(error: unknown, context: {target?: string} = {})
     )
   }
   return new ClickopsError(message || name || 'Unknown error', {cause: error})
+}
+
+const NETWORK_CODES = /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|CERT_[A-Z_]+|ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|HPE_[A-Z_]+)\b/
+
+/**
+ * A failure to reach the endpoint at all (DNS, refused, reset, TLS, not an AWS answer), looked for
+ * through the `cause` chain: the SDK wraps socket errors ("The pending stream has been canceled").
+ */
+export function isNetworkError(error: unknown): boolean {
+  let current = error as (SdkLikeError & {cause?: unknown}) | undefined
+  for (let depth = 0; current && depth < 5; depth++) {
+    if (current.name === 'TimeoutError' || current.name === 'UnknownError') return true
+    if (NETWORK_CODES.test(current.code ?? '') || NETWORK_CODES.test(current.message ?? '')) return true
+    current = current.cause as typeof current
+  }
+  return false
 }
 
 function firstSentence(text: string): string {

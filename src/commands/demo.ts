@@ -49,10 +49,11 @@ export default class Demo extends BaseCommand<typeof Demo> {
 
     const json = this.jsonEnabled()
     const interactive = Boolean(process.stdout.isTTY) && !json && !process.env.CI
-    const [{DEMO_DEFAULTS, commandLine, demoSteps, demoTarget}, exists] = await Promise.all([import('../lib/demo/steps.js'), this.streamExists()])
+    const {DEMO_DEFAULTS, commandLine, demoSteps, demoTarget} = await import('../lib/demo/steps.js')
     const options = {
       ...DEMO_DEFAULTS,
-      existing: exists,
+      // Known once the stack runs (after step 1); assumed until then so the step count is right.
+      existing: true,
       hotUser: this.flags['hot-user'],
       liveHeatSeconds: this.flags['heat-seconds'] ?? (interactive ? DEMO_DEFAULTS.liveHeatSeconds : 0),
       stream: this.flags.stream as string,
@@ -77,6 +78,10 @@ export default class Demo extends BaseCommand<typeof Demo> {
         throw new UsageError(`Demo step "${step.title}" failed with exit code ${exitCode}.`, `Run it by hand to see why: ${line}`)
       }
       results.push({command: line, exitCode, id: step.id, result, title: step.title})
+      if (step.id === 'stack') {
+        options.existing = await this.streamExists()
+        steps = demoSteps(options)
+      }
     }
 
     const seconds = Math.round((Date.now() - started) / 100) / 10

@@ -28,7 +28,7 @@ export interface TailSummary {
   /** Every shard read, in the order reading began. */
   shards: string[]
   stoppedBy: StopReason
-  /** Sequence number of the last record handed out: `--from-sequence` continues from it. */
+  /** Sequence number of the last record handed out (`--from-sequence` starts at, and includes, it). */
   lastSequenceNumber?: string
 }
 

@@ -22,6 +22,10 @@ const LEAVE_ALT = '\u001B[?1049l'
 /** Renders the heat view until the user quits; rejects with the error that ended it, if any. */
 export async function runHeatTui(props: HeatAppProps, streams: TuiStreams = {}): Promise<void> {
   const stdout = streams.stdout ?? process.stdout
+  // A pseudo-terminal that reports no size (0 × 0, e.g. under `script`) would make ink lay out one
+  // character per line: give it the classic 100 × 24 instead.
+  if (stdout.isTTY && !stdout.columns) Object.assign(stdout, {columns: 100})
+  if (stdout.isTTY && !stdout.rows) Object.assign(stdout, {rows: 24})
   const alt = streams.alternateScreen ?? Boolean(stdout.isTTY)
   const leave = () => stdout.write(LEAVE_ALT)
   if (alt) {

@@ -10,11 +10,14 @@
  * accepted it; failed when it was refused permanently, ran out of attempts, was queued when a fatal
  * error stopped the writer, or was unsettled at `abort()`.
  */
-import type {ClickopsError} from '../errors.js'
+import {AwsError, isNetworkError, type ClickopsError} from '../errors.js'
 import type {Random} from '../clickstream/random.js'
 import {AimdRateLimiter, type AimdOptions} from './aimd.js'
 import {ABORTED_IN_FLIGHT, ABORTED_IN_FLIGHT_MESSAGE, isAbort, NOT_SENT, type BatchSink, type Entry, type EntryOutcome} from './sink.js'
 import type {SendStats} from './stats.js'
+
+/** How long calls may fail to reach the endpoint at all before the run stops. */
+export const UNREACHABLE_LIMIT_MS = 30_000
 
 export interface WriterOptions {
   sink: BatchSink
@@ -35,6 +38,8 @@ export interface WriterOptions {
   maxPendingBytes?: number
   /** Tuning of the throttling response (tests). */
   aimd?: Omit<AimdOptions, 'now'>
+  /** Stop when no call reached the endpoint for this long (default UNREACHABLE_LIMIT_MS). */
+  unreachableLimitMs?: number
 }
 
 export const WRITER_DEFAULTS = {
@@ -95,6 +100,7 @@ export class BatchWriter {
     this.maxPending = options.maxPending ?? Math.max(1000, 2 * options.concurrency * options.sink.limits.maxRecords)
     this.maxPendingBytes = options.maxPendingBytes ?? WRITER_DEFAULTS.maxPendingBytes
     this.limiter = new AimdRateLimiter({...options.aimd, now: options.now})
+    this.unreachableLimitMs = options.unreachableLimitMs ?? UNREACHABLE_LIMIT_MS
   }
 
   /** Unsettled events: buffered, in flight or waiting for a retry. */
@@ -243,7 +249,12 @@ export class BatchWriter {
     )
   }
 
+  /** Since when every call failed to reach the endpoint (undefined while calls get answers). */
+  private unreachableSince?: number
+  private readonly unreachableLimitMs: number
+
   private handleOutcomes(batch: Entry[], outcomes: EntryOutcome[], startedAt: number): void {
+    this.unreachableSince = undefined
     let throttled = false
     let failed = false
     for (let i = 0; i < batch.length; i++) {
@@ -289,6 +300,16 @@ export class BatchWriter {
         return
       }
       default: {
+        if (isNetworkError(error)) {
+          // The endpoint is gone (the emulator stopped, the network dropped): retrying every event for
+          // minutes helps nobody. After UNREACHABLE_LIMIT_MS without any answer, stop and count.
+          this.unreachableSince ??= startedAt
+          if (this.now() - this.unreachableSince > this.unreachableLimitMs) {
+            this.failAll(batch, f.code, f.message)
+            this.stopWith(new AwsError(`Cannot reach the ${this.sink.name} endpoint: no answer for ${Math.round(this.unreachableLimitMs / 1000)} s (${f.message}).`, 'Check that it runs (`clickops local status` on the embedded stack) and the network, then send again.', error))
+            return
+          }
+        }
         for (const e of batch) this.retryOrFail(e, f.code, f.message, true)
       }
     }

@@ -172,6 +172,24 @@ describe('batching writer', () => {
     expect(sink.calls).to.have.length(3)
   })
 
+  it('stops when the endpoint stays unreachable, counting every event, instead of retrying for minutes', async () => {
+    const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4568'), {code: 'ECONNREFUSED'})
+    const sink = new FakeSink(KINESIS_LIMITS, (batch, call) => (call >= 2 ? refused() : batch.map(() => ({ok: true}))))
+    const {stats, writer} = setup(sink, {concurrency: 1, maxAttempts: 1000, unreachableLimitMs: 50})
+    for (const b of bodies(3000)) {
+      if (!writer.hasRoom()) await writer.waitForRoom()
+      if (writer.stopped) break
+      stats.generated += 1
+      writer.add('1', b)
+    }
+    await writer.drain()
+    expect(writer.stopped).to.equal(true)
+    expect(writer.fatal?.message).to.match(/^Cannot reach the .* endpoint: no answer for 0 s/)
+    expect(writer.fatal?.exitCode).to.equal(5)
+    expect(stats.delivered).to.equal(1000)
+    expect(stats.delivered + stats.failed).to.equal(stats.generated)
+  })
+
   it('abort(): calls in flight and everything queued count as failed, told apart', async () => {
     const sink = new FakeSink(KINESIS_LIMITS, undefined, 10_000)
     const {stats, writer} = setup(sink, {concurrency: 2})

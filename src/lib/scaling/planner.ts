@@ -25,6 +25,8 @@ export interface StreamFacts {
   /** ACTIVE, UPDATING, CREATING, DELETING. */
   status: string
   openShardCount: number
+  /** StreamCreationTimestamp, ISO-8601: a new stream is not scaled in before its load is known. */
+  createdAt?: string
 }
 
 /** The account's shard quota and its use (DescribeLimits). */
@@ -348,6 +350,20 @@ export function planScaling(input: PlanInput): ScalingPlan {
         block = {
           kind: 'cooldown',
           message: `Cooldown: the last change (${last.from} → ${last.to}) was ${formatDuration(since)} ago; a ${decision} ${waits}, until ${until}.`,
+          until,
+        }
+      }
+    } else if (decision === 'scale-in' && stream.createdAt !== undefined) {
+      // A stream younger than the scale-in cooldown has had no time to carry its traffic: an empty
+      // new stream must not be shrunk by the first cron run after `clickops provision`.
+      const created = Date.parse(stream.createdAt)
+      const cooldown = Math.max(policy.cooldownInMs, policy.windowMs)
+      const since = Math.max(0, now.getTime() - created)
+      if (since < cooldown) {
+        const until = new Date(created + cooldown).toISOString()
+        block = {
+          kind: 'cooldown',
+          message: `Cooldown: the stream was created ${formatDuration(since)} ago; a scale-in waits ${formatDuration(cooldown)} after that, until ${until}.`,
           until,
         }
       }

@@ -37,6 +37,7 @@ export async function describeStreamFacts(kinesis: KinesisClient, streamName: st
     openShardCount: summary.OpenShardCount ?? 0,
     status: summary.StreamStatus ?? 'UNKNOWN',
     streamName,
+    ...(summary.StreamCreationTimestamp ? {createdAt: summary.StreamCreationTimestamp.toISOString()} : {}),
   }
 }
 

@@ -65,6 +65,20 @@ describe('scaling planner', () => {
       close(plan.steps[1].projectedMaxUtilization, 0.4)
     })
 
+    it('does not shrink a stream created within the scale-in cooldown (the first cron run after provision)', () => {
+      const young = {mode: 'PROVISIONED' as const, openShardCount: 8, status: 'ACTIVE', streamName: 'clicks', createdAt: new Date(minutesAgo(5)).toISOString()}
+      const plan = planScaling(input(light(), {stream: young}))
+      expect(plan.decision).to.equal('scale-in')
+      expect(plan.blocked?.kind).to.equal('cooldown')
+      expect(plan.blocked?.message).to.match(/the stream was created 5m ago/)
+      expect(plan.runnableSteps).to.equal(0)
+      const old = planScaling(input(light(), {stream: {...young, createdAt: new Date(minutesAgo(120)).toISOString()}}))
+      expect(old.blocked).to.equal(undefined)
+      // A scale-out of a young stream is not held.
+      const hot = planScaling(input(uniformShards([1.25, 1.25, 1.25, 1.25]), {stream: {...young, openShardCount: 4}}))
+      expect(hot.blocked).to.equal(undefined)
+    })
+
     it('is blocked by the scale-in cooldown after a recent change', () => {
       const history: ScalingEvent[] = [{at: minutesAgo(30), from: 4, to: 8}]
       const plan = planScaling(input(light(), {history}))

@@ -57,7 +57,8 @@ export function validateStreamName(name: string): string {
 export function parseIntInRange(value: string | number, flag: string, min: number, max: number): number {
   const n = typeof value === 'number' ? value : Number(value)
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, not "${value}".`)
+    const range = max >= Number.MAX_SAFE_INTEGER ? `from ${min} upwards` : `from ${min} to ${max}`
+    throw new UsageError(`${flag} must be a whole number ${range}, not "${value}".`)
   }
   return n
 }

@@ -6,13 +6,13 @@
  * snapshot then says so (streamLevelOnly) and splits the total by hash-range share, marked estimated.
  */
 import {GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery} from '@aws-sdk/client-cloudwatch'
-import type {KinesisClient} from '@aws-sdk/client-kinesis'
 import pLimit from 'p-limit'
 
 import {rangeOf, rangeShare} from '../kinesis/hashkey.js'
 import {GET_METRIC_DATA_MAX_QUERIES, KINESIS_METRIC_PERIOD_SECONDS} from '../kinesis/limits.js'
 import {assembleSnapshot, HEAT_SHARD_METRICS, shardLoadFromBuckets} from './model.js'
 import {enhancedMetricsOf, identityOf, openShardsOf} from './shards.js'
+import type {CollectLoadArgs} from './index.js'
 import type {LoadCost, LoadSnapshot, ShardLoad} from './types.js'
 
 export const NAMESPACE = 'AWS/Kinesis'
@@ -23,18 +23,7 @@ const ABBREV: Record<ShardMetric, string> = {IncomingBytes: 'b', IncomingRecords
 /** GetMetricData calls in flight at once (the API's default quota is 50 TPS per account and region). */
 export const DEFAULT_METRIC_CONCURRENCY = 10
 
-export interface CloudWatchLoadArgs {
-  kinesis: KinesisClient
-  cloudwatch: CloudWatchClient
-  streamName: string
-  windowMs: number
-  now: Date
-  onNotice?: (msg: string) => void
-  signal?: AbortSignal
-  /** Named in the not-found error. */
-  targetName?: string
-  concurrency?: number
-}
+export type CloudWatchLoadArgs = Omit<CollectLoadArgs, 'source' | 'topKeys' | 'cloudwatch'> & {cloudwatch: CloudWatchClient}
 
 /** One metric query: its id (valid for GetMetricData: [a-z][a-zA-Z0-9_]*) and what it maps back to. */
 export interface PlannedQuery {

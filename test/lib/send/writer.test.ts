@@ -35,6 +35,17 @@ async function feed(writer: BatchWriter, stats: SendStats, bodies: string[], key
   await writer.drain()
 }
 
+/** Feeds events (one key) until the writer stops accepting them, then drains. */
+async function feedUntilStopped(writer: BatchWriter, stats: SendStats, input: string[]) {
+  for (const b of input) {
+    if (!writer.hasRoom()) await writer.waitForRoom()
+    if (writer.stopped) break
+    stats.generated += 1
+    writer.add('1', b)
+  }
+  await writer.drain()
+}
+
 const bodies = (n: number, size = 40) => Array.from({length: n}, (_, i) => JSON.stringify({i, pad: 'x'.repeat(Math.max(0, size - 20))}))
 
 describe('batching writer', () => {
@@ -156,14 +167,7 @@ describe('batching writer', () => {
   it('stops at a fatal error: that batch and everything queued count as failed, nothing more is sent', async () => {
     const sink = new FakeSink(KINESIS_LIMITS, (batch, call) => (call >= 2 ? Object.assign(new Error('Stream gone'), {fatal: true, name: 'ResourceNotFoundException'}) : batch.map(() => ({ok: true}))), 2)
     const {stats, writer} = setup(sink, {concurrency: 1})
-    const input = bodies(3000)
-    for (const b of input) {
-      if (!writer.hasRoom()) await writer.waitForRoom()
-      if (writer.stopped) break
-      stats.generated += 1
-      writer.add('1', b)
-    }
-    await writer.drain()
+    await feedUntilStopped(writer, stats, bodies(3000))
     expect(writer.stopped).to.equal(true)
     expect(writer.fatal?.message).to.equal('Stream gone')
     expect(stats.delivered).to.equal(1000)
@@ -176,13 +180,7 @@ describe('batching writer', () => {
     const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:4568'), {code: 'ECONNREFUSED'})
     const sink = new FakeSink(KINESIS_LIMITS, (batch, call) => (call >= 2 ? refused() : batch.map(() => ({ok: true}))))
     const {stats, writer} = setup(sink, {concurrency: 1, maxAttempts: 1000, unreachableLimitMs: 50})
-    for (const b of bodies(3000)) {
-      if (!writer.hasRoom()) await writer.waitForRoom()
-      if (writer.stopped) break
-      stats.generated += 1
-      writer.add('1', b)
-    }
-    await writer.drain()
+    await feedUntilStopped(writer, stats, bodies(3000))
     expect(writer.stopped).to.equal(true)
     expect(writer.fatal?.message).to.match(/^Cannot reach the .* endpoint: no answer for 0 s/)
     expect(writer.fatal?.exitCode).to.equal(5)

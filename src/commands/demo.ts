@@ -121,13 +121,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
 
   private async streamExists(): Promise<boolean> {
     const {clients, stream} = await this.connect()
-    const {DescribeStreamSummaryCommand} = await import('@aws-sdk/client-kinesis')
-    try {
-      await (await clients.kinesis()).send(new DescribeStreamSummaryCommand({StreamName: stream}))
-      return true
-    } catch (error) {
-      if ((error as {name?: string}).name === 'ResourceNotFoundException') return false
-      throw error
-    }
+    const {streamExists} = await import('../lib/kinesis/status.js')
+    return streamExists(await clients.kinesis(), stream)
   }
 }

@@ -7,6 +7,16 @@ import {apiKeyName, apiName, MANAGED_TAG, STREAM_TAG_KEY, usagePlanName} from '.
 const isOurs = (tags: Record<string, string> | undefined, stream: string) =>
   tags?.[MANAGED_TAG.key] === MANAGED_TAG.value && tags?.[STREAM_TAG_KEY] === stream
 
+/** API Gateway's largest page (its `limit`). */
+const PAGE_SIZE = 500
+
+/** Every item of every page (the SDK's paginators follow `position`). */
+async function allItems<T>(pages: AsyncIterable<{items?: T[]}>): Promise<T[]> {
+  const all: T[] = []
+  for await (const page of pages) all.push(...(page.items ?? []))
+  return all
+}
+
 /** Picks the one resource named for this stream; prefers the one tagged as ours; refuses to guess between several. */
 function pick<T extends {id?: string; name?: string; tags?: Record<string, string>}>(items: T[], name: string, stream: string, what: string): T | undefined {
   const named = items.filter((i) => i.name === name)
@@ -20,40 +30,19 @@ function pick<T extends {id?: string; name?: string; tags?: Record<string, strin
 
 /** The REST API named `clickops-<stream>` (GetRestApis pages with `position`). */
 export async function findRestApi(apigw: APIGatewayClient, stream: string): Promise<RestApi | undefined> {
-  const {GetRestApisCommand} = await import('@aws-sdk/client-api-gateway')
-  const all: RestApi[] = []
-  let position: string | undefined
-  do {
-    const page = await apigw.send(new GetRestApisCommand({limit: 500, position}))
-    all.push(...(page.items ?? []))
-    position = page.position
-  } while (position)
-  return pick(all, apiName(stream), stream, 'REST API')
+  const {paginateGetRestApis} = await import('@aws-sdk/client-api-gateway')
+  return pick(await allItems(paginateGetRestApis({client: apigw, pageSize: PAGE_SIZE}, {})), apiName(stream), stream, 'REST API')
 }
 
 export async function findApiKey(apigw: APIGatewayClient, stream: string, includeValue = false): Promise<ApiKey | undefined> {
-  const {GetApiKeysCommand} = await import('@aws-sdk/client-api-gateway')
+  const {paginateGetApiKeys} = await import('@aws-sdk/client-api-gateway')
   const name = apiKeyName(stream)
-  const all: ApiKey[] = []
-  let position: string | undefined
-  do {
-    const page = await apigw.send(new GetApiKeysCommand({includeValues: includeValue, limit: 500, nameQuery: name, position}))
-    all.push(...(page.items ?? []))
-    position = page.position
-  } while (position)
-  return pick(all, name, stream, 'API key')
+  return pick(await allItems(paginateGetApiKeys({client: apigw, pageSize: PAGE_SIZE}, {includeValues: includeValue, nameQuery: name})), name, stream, 'API key')
 }
 
 export async function findUsagePlan(apigw: APIGatewayClient, stream: string): Promise<UsagePlan | undefined> {
-  const {GetUsagePlansCommand} = await import('@aws-sdk/client-api-gateway')
-  const all: UsagePlan[] = []
-  let position: string | undefined
-  do {
-    const page = await apigw.send(new GetUsagePlansCommand({limit: 500, position}))
-    all.push(...(page.items ?? []))
-    position = page.position
-  } while (position)
-  return pick(all, usagePlanName(stream), stream, 'usage plan')
+  const {paginateGetUsagePlans} = await import('@aws-sdk/client-api-gateway')
+  return pick(await allItems(paginateGetUsagePlans({client: apigw, pageSize: PAGE_SIZE}, {})), usagePlanName(stream), stream, 'usage plan')
 }
 
 export async function findStage(apigw: APIGatewayClient, restApiId: string, stage: string): Promise<Stage | undefined> {
@@ -73,14 +62,11 @@ export async function listStages(apigw: APIGatewayClient, restApiId: string): Pr
 
 /** Whether any method of the deployed API requires a key (GetResources with the methods embedded). */
 export async function apiKeyRequired(apigw: APIGatewayClient, restApiId: string): Promise<boolean> {
-  const {GetResourcesCommand} = await import('@aws-sdk/client-api-gateway')
-  let position: string | undefined
-  do {
-    const page = await apigw.send(new GetResourcesCommand({embed: ['methods'], limit: 500, position, restApiId}))
+  const {paginateGetResources} = await import('@aws-sdk/client-api-gateway')
+  for await (const page of paginateGetResources({client: apigw, pageSize: PAGE_SIZE}, {embed: ['methods'], restApiId})) {
     for (const resource of page.items ?? []) {
       for (const method of Object.values(resource.resourceMethods ?? {})) if (method.apiKeyRequired) return true
     }
-    position = page.position
-  } while (position)
+  }
   return false
 }

@@ -41,14 +41,29 @@ export function isNotFound(error: unknown): boolean {
   return (error as {name?: string})?.name === 'ResourceNotFoundException'
 }
 
+/** `error` as StreamNotFoundError when Kinesis said the stream does not exist; otherwise `error` itself. */
+export function asStreamNotFound(error: unknown, streamName: string, targetName = 'this target'): unknown {
+  return isNotFound(error) ? new StreamNotFoundError(streamName, targetName, error) : error
+}
+
+/** Whether the stream exists (DescribeStreamSummary). */
+export async function streamExists(kinesis: KinesisClient, streamName: string): Promise<boolean> {
+  try {
+    await kinesis.send(new DescribeStreamSummaryCommand({StreamName: streamName}))
+    return true
+  } catch (error) {
+    if (isNotFound(error)) return false
+    throw error
+  }
+}
+
 /** DescribeStreamSummary, with a missing stream turned into StreamNotFoundError. */
 export async function describeStreamSummary(kinesis: KinesisClient, streamName: string, targetName = 'this target'): Promise<StreamDescriptionSummary> {
   let summary
   try {
     summary = (await kinesis.send(new DescribeStreamSummaryCommand({StreamName: streamName}))).StreamDescriptionSummary
   } catch (error) {
-    if (isNotFound(error)) throw new StreamNotFoundError(streamName, targetName, error)
-    throw error
+    throw asStreamNotFound(error, streamName, targetName)
   }
   if (summary === undefined) throw new StreamNotFoundError(streamName, targetName)
   return summary

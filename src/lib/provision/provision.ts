@@ -5,6 +5,7 @@
  */
 import type {Clients} from '../aws/clients.js'
 import {findApiKey, findRestApi, findUsagePlan, listStages} from '../gateway/lookup.js'
+import {isNotFound} from '../kinesis/status.js'
 import {apiFile, apisDir, readLocalApi, removeLocalApi} from '../gateway/state.js'
 import {sleep as defaultSleep} from '../local/process.js'
 import type {Target} from '../target.js'
@@ -263,7 +264,7 @@ export async function planDestroy(stream: string, deps: ProvisionDeps): Promise<
           try {
             await kinesis.send(new DescribeStreamSummaryCommand({StreamName: stream}))
           } catch (error) {
-            if ((error as {name?: string}).name === 'ResourceNotFoundException') return
+            if (isNotFound(error)) return
             throw error
           }
           await sleep(delay)

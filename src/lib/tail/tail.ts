@@ -6,7 +6,8 @@
  */
 import {GetRecordsCommand, GetShardIteratorCommand, type ChildShard, type KinesisClient, type Shard} from '@aws-sdk/client-kinesis'
 
-import {ClickopsError, ExitCode, StreamNotFoundError} from '../errors.js'
+import {ClickopsError, ExitCode} from '../errors.js'
+import {asStreamNotFound, isNotFound} from '../kinesis/status.js'
 import {hashKeyOf} from '../kinesis/hashkey.js'
 import {hashChain, parentsOf, sequenceCandidates} from '../kinesis/lineage.js'
 import type {ReaderClock, ReaderEvent, ReaderPacing} from '../kinesis/reader.js'
@@ -60,16 +61,13 @@ export interface TailOptions {
 /** Records per call when every shard is read and merged: bounds memory at shards × this. */
 export const WHOLE_STREAM_RECORDS_PER_CALL = 1000
 
-const isNotFound = (error: unknown) => (error as {name?: string})?.name === 'ResourceNotFoundException'
-
 export async function tail(kinesis: KinesisClient, streamName: string, plan: TailPlan, hooks: TailHooks, options: TailOptions = {}): Promise<TailSummary> {
   const targetName = options.targetName ?? 'this target'
   let shards
   try {
     shards = await listShards(kinesis, streamName)
   } catch (error) {
-    if (isNotFound(error)) throw new StreamNotFoundError(streamName, targetName, error)
-    throw error
+    throw asStreamNotFound(error, streamName, targetName)
   }
   let sequenceShardId: string | undefined
   if (plan.start.kind === 'sequence' && plan.partitionKey !== undefined) {
@@ -165,7 +163,7 @@ export async function tail(kinesis: KinesisClient, streamName: string, plan: Tai
       }
     }
   } catch (error) {
-    if (isNotFound(error)) throw new StreamNotFoundError(streamName, targetName, error)
+    if (isNotFound(error)) throw asStreamNotFound(error, streamName, targetName)
     if ((error as {name?: string})?.name === 'InvalidArgumentException') {
       throw new ClickopsError(`Kinesis rejected the starting point: ${(error as Error).message}`, {
         cause: error,

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {keyValues, style} from '../cli/output.js'
+import {StatusLine} from '../cli/status-line.js'
 import {FUNNEL, FUNNEL_CONTINUE} from '../lib/clickstream/funnel.js'
 import type {HotUser} from '../lib/clickstream/users.js'
 import {PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS} from '../lib/kinesis/limits.js'
@@ -178,22 +179,22 @@ Exit codes: 0 done (also a run without --count/--duration ended by Ctrl-C with e
   /** Connects (Kinesis) or resolves the API, and checks the destination before anything is generated. */
   private async batchDestination(options: SendOptions, where: Partial<SendResult>): Promise<SendDestination> {
     const writer = options.writer
-    if (options.via === 'api' && options.api?.batchUrl !== undefined) {
+    const toApi = async (batchUrl: string, apiKey?: string): Promise<SendDestination> => {
       const {apiSink} = await import('../lib/send/api-sink.js')
-      where.apiUrl = options.api.batchUrl
-      this.note(`api: ${options.api.batchUrl}${options.api.apiKey ? ' (with API key)' : ''}`)
-      return {kind: 'batch', sink: apiSink({apiKey: options.api.apiKey, batchUrl: options.api.batchUrl}), writer}
+      where.apiUrl = batchUrl
+      this.note(`api: ${batchUrl}${apiKey ? ' (with API key)' : ''}`)
+      return {kind: 'batch', sink: apiSink({apiKey, batchUrl}), writer}
     }
+    // --api-url given: no lookup, so no AWS connection either.
+    if (options.via === 'api' && options.api?.batchUrl !== undefined) return toApi(options.api.batchUrl, options.api.apiKey)
     const {clients, localEndpoints, region, stream, target} = await this.connect()
     where.target = target.kind
     where.region = region
     where.stream = stream
     if (options.via === 'api') {
-      const [{resolveIngestionApi}, {apiSink}] = await Promise.all([import('../lib/gateway/endpoint.js'), import('../lib/send/api-sink.js')])
+      const {resolveIngestionApi} = await import('../lib/gateway/endpoint.js')
       const api = await resolveIngestionApi({clients, localEndpoints, stream, target})
-      where.apiUrl = api.batchUrl
-      this.note(`api: ${api.batchUrl}${api.apiKey ? ' (with API key)' : ''}`)
-      return {kind: 'batch', sink: apiSink({apiKey: options.api?.apiKey ?? api.apiKey, batchUrl: api.batchUrl}), writer}
+      return toApi(api.batchUrl, options.api?.apiKey ?? api.apiKey)
     }
     const {checkStreamWritable, kinesisSink} = await import('../lib/send/kinesis-sink.js')
     const kinesis = await clients.kinesis()
@@ -210,16 +211,13 @@ Exit codes: 0 done (also a run without --count/--duration ended by Ctrl-C with e
     meter: RateMeter
     format: typeof formatStatusLine
   }) {
-    const live = Boolean(process.stderr.isTTY) && !this.jsonEnabled()
+    const line = new StatusLine({enabled: Boolean(process.stderr.isTTY) && !this.jsonEnabled()})
     let draining = false
-    const clear = () => {
-      if (live) process.stderr.write('\r\u001B[2K')
-    }
-    const timer = live
+    const timer = line.enabled
       ? setInterval(() => {
           const snapshot = p.stats.snapshot()
           const [p50, p99] = p.stats.recent.quantiles(0.5, 0.99)
-          const line = p.format({
+          const text = p.format({
             count: p.options.plan.count,
             currentRate: p.meter.update(p.now(), snapshot.delivered),
             draining: draining || p.stop.aborted,
@@ -228,19 +226,18 @@ Exit codes: 0 done (also a run without --count/--duration ended by Ctrl-C with e
             p99,
             snapshot,
           })
-          const width = process.stderr.columns ?? 160
-          process.stderr.write(`\r\u001B[2K${line.length > width - 1 ? line.slice(0, width - 2) + '…' : line}`)
+          line.update(() => text)
         }, 200)
       : undefined
     return {
-      clear,
+      clear: () => line.clear(),
       draining() {
         draining = true
       },
-      live,
+      live: line.enabled,
       stop() {
         if (timer) clearInterval(timer)
-        clear()
+        line.stop()
       },
     }
   }

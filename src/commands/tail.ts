@@ -3,6 +3,7 @@ import {once} from 'node:events'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {colorEnabled, style} from '../cli/output.js'
+import {StatusLine} from '../cli/status-line.js'
 import type {TailOutput} from '../lib/tail/format.js'
 import type {TailSummary} from '../lib/tail/tail.js'
 
@@ -96,7 +97,7 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
     try {
       const {clients, stream, target} = await this.connect()
       const [{tail}, format] = await Promise.all([import('../lib/tail/tail.js'), import('../lib/tail/format.js')])
-      status = new StatusLine(plan.follow && Boolean(process.stderr.isTTY) && !this.jsonEnabled(), Boolean(process.stdout.isTTY))
+      status = new StatusLine({dim: true, enabled: plan.follow && Boolean(process.stderr.isTTY) && !this.jsonEnabled(), sharesTerminal: Boolean(process.stdout.isTTY)})
       const paint = colorEnabled() ? style : (text: string) => text
       const line = status
       const note = (message: string) => {
@@ -168,53 +169,4 @@ function summaryLine(s: TailSummary, limit?: number): string {
   const shards = s.shards.length === 1 ? s.shards[0] : `${s.shards.length} shards`
   const last = s.lastSequenceNumber === undefined ? '' : `; last sequence number ${s.lastSequenceNumber}`
   return `tail: ${why}: ${n(s.matched)} matching of ${n(s.scanned)} records scanned on ${shards}${last}.`
-}
-
-/** The status line on stderr (a terminal only), redrawn at most ten times a second. */
-class StatusLine {
-  private shown = false
-  private lastDraw = 0
-  private text?: () => string
-  private timer?: NodeJS.Timeout
-
-  constructor(
-    private readonly enabled: boolean,
-    /** stdout is the same terminal: records must not be written over the status line. */
-    private readonly sharesTerminal: boolean,
-  ) {}
-
-  update(text: () => string): void {
-    if (!this.enabled) return
-    this.text = text
-    if (Date.now() - this.lastDraw >= 100) this.draw()
-  }
-
-  /** Before a record goes to stdout. */
-  beforeRecord(): void {
-    if (!this.shown || !this.sharesTerminal) return
-    this.clear()
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined
-      this.draw()
-    }, 100).unref()
-  }
-
-  clear(): void {
-    if (!this.shown) return
-    process.stderr.write('\r\u001B[2K')
-    this.shown = false
-  }
-
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = undefined
-    this.clear()
-  }
-
-  private draw(): void {
-    if (this.text === undefined) return
-    this.lastDraw = Date.now()
-    process.stderr.write(`\r\u001B[2K${style(this.text(), 'dim')}`)
-    this.shown = true
-  }
 }

@@ -109,7 +109,9 @@ describe('clickops tail (end to end)', () => {
       const stream = uniqueStreamName('tail-tty')
       await createStream(client, stream, 4)
       await putAll(client, stream, Array.from({length: 100}, (_, i) => eventOf(String(i % 10), i)))
-      const command = [process.execPath, BIN, 'tail', '--endpoint-url', local.endpoint, '--stream', stream, '--user', '5', '--from', 'trim-horizon'].join(' ')
+      // `exec`: the shell `script` runs the command with (dash when SHELL is unset) must not be in the
+      // terminal's foreground group, or the Ctrl-C kills it and `script` reports 130 for it.
+      const command = ['exec', process.execPath, BIN, 'tail', '--endpoint-url', local.endpoint, '--stream', stream, '--user', '5', '--from', 'trim-horizon'].join(' ')
       const child = spawn('script', ['-qfec', command, '/dev/null'], {env: isolatedEnv({NO_COLOR: undefined}) as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe']})
       let screen = ''
       child.stdout.setEncoding('utf8').on('data', (d: string) => (screen += d))

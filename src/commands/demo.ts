@@ -93,13 +93,20 @@ export default class Demo extends BaseCommand<typeof Demo> {
   private async runStep(step: DemoStep, json: boolean): Promise<{exitCode: number; result: unknown}> {
     const args = json ? [...step.args, '--json'] : step.args
     const write = process.stdout.write
-    if (json) process.stdout.write = (() => true) as typeof process.stdout.write
+    let captured = ''
+    if (json) {
+      process.stdout.write = ((chunk: string | Uint8Array) => {
+        captured += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8')
+        return true
+      }) as typeof process.stdout.write
+    }
     const savedTarget = process.env.CLICKOPS_TARGET
     process.env.CLICKOPS_TARGET = 'local'
     process.exitCode = undefined
     try {
       const result = await this.config.runCommand(step.command, args)
-      return {exitCode: Number(process.exitCode ?? 0), result}
+      // A streaming command (tail) prints JSON lines instead of returning one document: keep them.
+      return {exitCode: Number(process.exitCode ?? 0), result: result ?? jsonLines(captured)}
     } catch (error) {
       if (error instanceof Errors.ExitError) return {exitCode: error.oclif.exit ?? 1, result: undefined}
       throw error
@@ -123,5 +130,16 @@ export default class Demo extends BaseCommand<typeof Demo> {
     const {clients, stream} = await this.connect()
     const {streamExists} = await import('../lib/kinesis/status.js')
     return streamExists(await clients.kinesis(), stream)
+  }
+}
+
+/** JSON lines as an array, or undefined when the text is empty or not JSON lines. */
+function jsonLines(text: string): unknown[] | undefined {
+  const lines = text.split('\n').filter((l) => l.trim() !== '')
+  if (lines.length === 0) return undefined
+  try {
+    return lines.map((l) => JSON.parse(l) as unknown)
+  } catch {
+    return undefined
   }
 }

@@ -104,5 +104,17 @@ describe('clickops demo', () => {
         client.destroy()
       }
     })
+
+    it('--json: one document with every step\'s typed result, the tailed records included', async () => {
+      const r = await runCli(['demo', '--json'], {env, timeoutMs: 300_000})
+      expect(r.code, r.stderr).to.equal(0)
+      const doc = JSON.parse(r.stdout) // nothing else on stdout
+      expect(doc.steps.map((s: {id: string}) => s.id)).to.deep.equal(['stack', 'reset', 'provision', 'send-api', 'send-direct', 'heat', 'tail', 'plan', 'scale', 'status'])
+      const byId = Object.fromEntries(doc.steps.map((s: {id: string; result: unknown}) => [s.id, s.result]))
+      expect(byId['send-api'].delivered).to.equal(DEMO_DEFAULTS.apiEvents)
+      expect(byId.tail).to.have.length(5)
+      for (const t of byId.tail) expect([t.partitionKey, t.data.user_id]).to.deep.equal(['35', '35'])
+      expect(byId.status.openShardCount).to.equal(byId.scale.plan.targetShards)
+    })
   })
 })

@@ -125,7 +125,7 @@ export function planStream(desired: DesiredState, observed: StreamStatus | undef
   }
 
   if (current.retentionHours === desired.retentionHours) {
-    steps.push({action: 'unchanged', name: stream, reason: `${desired.retentionHours} h`, resource: 'retention'})
+    steps.push({action: 'unchanged', name: stream, reason: `${desired.retentionHours} h${observed ? '' : ' (what a new stream starts with)'}`, resource: 'retention'})
   } else {
     steps.push({
       action: 'update',
@@ -149,7 +149,7 @@ export function planStream(desired: DesiredState, observed: StreamStatus | undef
     steps.push({
       action: 'update',
       name: stream,
-      reason: desired.encryption === 'kms' ? `none → KMS (${KINESIS_MANAGED_KEY})` : `KMS → none`,
+      reason: desired.encryption === 'kms' ? (observed ? `none → KMS (${KINESIS_MANAGED_KEY})` : `KMS (${KINESIS_MANAGED_KEY}), switched on once the stream is created`) : `KMS → none`,
       resource: 'encryption',
       async run() {
         const {StartStreamEncryptionCommand, StopStreamEncryptionCommand} = await sdk()
@@ -174,7 +174,9 @@ export function planStream(desired: DesiredState, observed: StreamStatus | undef
     steps.push({
       action: 'update',
       name: stream,
-      reason: desired.enhancedMonitoring ? `enable shard-level ${missing.join(', ')} (billed per shard and metric)` : `disable ${enabled.join(', ')}`,
+      reason: desired.enhancedMonitoring
+        ? `enable shard-level ${missing.join(', ')}${observed ? '' : ' once the stream is created'} (billed per shard and metric)`
+        : `disable ${enabled.join(', ')}`,
       resource: 'enhanced monitoring',
       async run() {
         const {DisableEnhancedMonitoringCommand, EnableEnhancedMonitoringCommand} = await sdk()
@@ -194,7 +196,12 @@ export function planStream(desired: DesiredState, observed: StreamStatus | undef
     // Someone else's stream: serve it, but do not claim it, so that `clickops destroy` never deletes it.
     steps.push({action: 'skip', name: stream, reason: `not created by clickops (no ${MANAGED_TAG.key}=${MANAGED_TAG.value} tag): left untagged, destroy keeps it`, resource: 'stream tags'})
   } else if (Object.keys(tagDiff).length === 0) {
-    steps.push({action: 'unchanged', name: stream, reason: Object.entries(wanted).map(([k, v]) => `${k}=${v}`).join(', '), resource: 'stream tags'})
+    steps.push({
+      action: 'unchanged',
+      name: stream,
+      reason: `${Object.entries(wanted).map(([k, v]) => `${k}=${v}`).join(', ')}${observed ? '' : ' (set by the create)'}`,
+      resource: 'stream tags',
+    })
   } else {
     steps.push({
       action: 'update',

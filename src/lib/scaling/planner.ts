@@ -383,7 +383,7 @@ export function planScaling(input: PlanInput): ScalingPlan {
       `The plan needs ${path.length} calls but only ${budget.left} of ${budget.limit} are left in the rolling 24 h: it stops at ${fmtInt(path[budget.left - 1].to)}${budget.nextCallAt ? `; the next call is possible at ${budget.nextCallAt}` : ''}.`,
     )
   }
-  if (decision !== 'hold') reasons.push(`Budget: ${budget.used} of ${budget.limit} UpdateShardCount calls used in the rolling 24 h, ${budget.left} left.`)
+  if (decision !== 'hold') reasons.push(`Budget before this run: ${budget.used} of ${budget.limit} UpdateShardCount calls used in the rolling 24 h, ${budget.left} left.`)
   if (last !== undefined && now.getTime() - last.at < policy.windowMs) {
     reasons.push(`The load window reaches back before the last change (${last.from} → ${last.to} at ${new Date(last.at).toISOString()}): shards created by it carry only part of the window.`)
   }

@@ -118,19 +118,21 @@ function shardBasisLoad(s: ShardLoad, basis: Basis): {bytes: number; records: nu
   return basis === 'peak' ? {bytes: s.peakBytesPerSecond, records: s.peakRecordsPerSecond} : {bytes: s.bytesPerSecond, records: s.recordsPerSecond}
 }
 
-/** A key's load under `basis`, never more than its shard's. */
+/** A key's load under `basis`, never more than its shard's (one object: this runs per key of 10,000 shards). */
 function keyBasisLoad(k: KeyLoad, shard: ShardLoad, basis: Basis, windowSeconds: number | undefined): {bytes: number; records: number} {
-  const shardLoad = shardBasisLoad(shard, basis)
-  let mean =
-    windowSeconds !== undefined && windowSeconds > 0
-      ? {bytes: k.bytes / windowSeconds, records: k.records / windowSeconds}
-      : {bytes: k.share * shard.bytesPerSecond, records: k.share * shard.recordsPerSecond}
-  if (basis === 'peak') {
-    const u = utilization(mean.bytes, mean.records)
+  const peak = basis === 'peak'
+  const capBytes = peak ? shard.peakBytesPerSecond : shard.bytesPerSecond
+  const capRecords = peak ? shard.peakRecordsPerSecond : shard.recordsPerSecond
+  const perWindow = windowSeconds !== undefined && windowSeconds > 0
+  let bytes = perWindow ? k.bytes / windowSeconds : k.share * shard.bytesPerSecond
+  let records = perWindow ? k.records / windowSeconds : k.share * shard.recordsPerSecond
+  if (peak) {
+    const u = utilization(bytes, records)
     const scale = u > 0 ? k.peakUtilization / u : 0
-    mean = u > 0 ? {bytes: mean.bytes * scale, records: mean.records * scale} : {bytes: k.share * shardLoad.bytes, records: k.share * shardLoad.records}
+    bytes = u > 0 ? bytes * scale : k.share * capBytes
+    records = u > 0 ? records * scale : k.share * capRecords
   }
-  return {bytes: Math.min(mean.bytes, shardLoad.bytes), records: Math.min(mean.records, shardLoad.records)}
+  return {bytes: Math.min(bytes, capBytes), records: Math.min(records, capRecords)}
 }
 
 /** The average-based count: the stream's total load over the target, as average-driven autoscalers decide. */
@@ -149,17 +151,22 @@ function countFor(bytes: number, records: number, targetUtilization: number): nu
   return Math.min(MAX_SHARDS_PER_STREAM, Math.max(1, Math.ceil(utilization(bytes, records) / targetUtilization - 1e-9)))
 }
 
+const NO_KEYS: readonly KeyLoad[] = []
+
 /** Builds the projection profiles: for the decision (hot keys left out) and for display (everything). */
 export function buildProfiles(shards: readonly ShardLoad[], policy: Pick<ScalingPolicy, 'basis' | 'targetUtilization'>, windowSeconds?: number) {
   const ranges: RangeLoad[] = []
   const points: PointLoad[] = []
   const hotPoints: PointLoad[] = []
   const hotKeys: HotKey[] = []
+  const peak = policy.basis === 'peak'
+  const floor = policy.targetUtilization * POINT_LOAD_FLOOR
   for (const s of shards) {
-    const load = shardBasisLoad(s, policy.basis)
-    let restBytes = load.bytes
-    let restRecords = load.records
-    for (const k of s.topKeys ?? []) {
+    let restBytes = peak ? s.peakBytesPerSecond : s.bytesPerSecond
+    let restRecords = peak ? s.peakRecordsPerSecond : s.recordsPerSecond
+    // A key never carries more than its shard: the keys of a shard under the floor all stay in its spread.
+    const keys = s.topKeys === undefined || utilization(restBytes, restRecords) < floor ? NO_KEYS : s.topKeys
+    for (const k of keys) {
       const kl = keyBasisLoad(k, s, policy.basis, windowSeconds)
       if (kl.bytes <= 0 && kl.records <= 0) continue
       restBytes -= kl.bytes
@@ -167,7 +174,7 @@ export function buildProfiles(shards: readonly ShardLoad[], policy: Pick<Scaling
       const own = policy.basis === 'peak' ? Math.max(k.peakUtilization, utilization(kl.bytes, kl.records)) : utilization(kl.bytes, kl.records)
       // A key this light changes no projected shard measurably: it stays in the uniform spread
       // (and is not hashed, which matters at 10,000 shards × their top keys).
-      if (own < policy.targetUtilization * POINT_LOAD_FLOOR) {
+      if (own < floor) {
         restBytes += kl.bytes
         restRecords += kl.records
         continue

@@ -9,6 +9,7 @@
  * projected shard costs two lookups: evaluating N shards is O(N + shards + keys), and a single
  * projected shard O(log shards).
  */
+import {SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND} from '../kinesis/limits.js'
 import {utilization} from '../load/model.js'
 
 /** 2^128 as a double (exact). */
@@ -61,9 +62,10 @@ class TopK {
   private readonly values: number[] = []
   private readonly xs: number[] = []
   constructor(private readonly k: number) {}
-  offer(value: number, x: number): void {
+  /** Returns the value an offer must beat from now on (0 until k are kept). */
+  offer(value: number, x: number): number {
     const v = this.values
-    if (v.length === this.k && value <= v[v.length - 1]) return
+    if (v.length === this.k && value <= v[v.length - 1]) return v[v.length - 1]
     let i = v.length
     while (i > 0 && v[i - 1] < value) i--
     v.splice(i, 0, value)
@@ -72,6 +74,7 @@ class TopK {
       v.pop()
       this.xs.pop()
     }
+    return v.length === this.k ? v[v.length - 1] : 0
   }
   positions(): number[] {
     return [...this.xs]
@@ -158,26 +161,38 @@ export class LoadProfile {
       k++
     }
     xs[k] = 1
-    this.xs = xs.slice(0, k + 1)
-    this.densB = new Float64Array(k)
-    this.densR = new Float64Array(k)
-    this.cumB = new Float64Array(k + 1)
-    this.cumR = new Float64Array(k + 1)
+    // Locals rather than fields in the loops: this runs once per plan, before the code is optimised.
+    const sx = xs.slice(0, k + 1)
+    const densB = new Float64Array(k)
+    const densR = new Float64Array(k)
+    const cumB = new Float64Array(k + 1)
+    const cumR = new Float64Array(k + 1)
     const top = new TopK(HOTSPOT_SEGMENTS)
+    let least = 0
     for (let i = 0; i < k; i++) {
-      const w = this.xs[i + 1] - this.xs[i]
+      const w = sx[i + 1] - sx[i]
+      const b = loadsB[i]
+      const r = loadsR[i]
       if (w > 0) {
-        this.densB[i] = loadsB[i] / w
-        this.densR[i] = loadsR[i] / w
-        this.cumB[i + 1] = this.cumB[i] + loadsB[i]
-        this.cumR[i + 1] = this.cumR[i] + loadsR[i]
-        top.offer(utilization(this.densB[i], this.densR[i]), (this.xs[i] + this.xs[i + 1]) / 2)
+        const db = b / w
+        const dr = r / w
+        densB[i] = db
+        densR[i] = dr
+        cumB[i + 1] = cumB[i] + b
+        cumR[i + 1] = cumR[i] + r
+        const u = utilization(db, dr)
+        if (u > least) least = top.offer(u, (sx[i] + sx[i + 1]) / 2)
       } else {
-        this.cumB[i + 1] = this.cumB[i]
-        this.cumR[i + 1] = this.cumR[i]
-        if (loadsB[i] > 0 || loadsR[i] > 0) extraPoints.push({b: loadsB[i], r: loadsR[i], x: this.xs[i]})
+        cumB[i + 1] = cumB[i]
+        cumR[i + 1] = cumR[i]
+        if (b > 0 || r > 0) extraPoints.push({b, r, x: sx[i]})
       }
     }
+    this.xs = sx
+    this.densB = densB
+    this.densR = densR
+    this.cumB = cumB
+    this.cumR = cumR
 
     const pts = [...points.map((p) => ({b: p.bytes, r: p.records, x: positionOf(p.hash)})), ...extraPoints].sort((a, b) => a.x - b.x)
     this.px = Float64Array.from(pts, (p) => p.x)
@@ -259,6 +274,10 @@ export class LoadProfile {
    * and returns that one as `hottest` (max and mean then cover the shards seen so far).
    */
   project(n: number, threshold = Number.POSITIVE_INFINITY): Projection & {exceeded: boolean} {
+    // A pass that did not stop early is the whole projection, whatever its threshold: the planner
+    // asks for the same count several times (the search, the reason, the step), once each is enough.
+    const known = this.projections.get(n)
+    if (known !== undefined) return {...known, exceeded: known.maxUtilization > threshold + EPSILON}
     const xs = this.xs
     const last = this.densB.length - 1
     let k = 0
@@ -295,8 +314,13 @@ export class LoadProfile {
         return {exceeded: true, hottest, maxUtilization: max, meanUtilization: sum / (j + 1), shards: n}
       }
     }
-    return {exceeded: false, hottest, maxUtilization: Math.max(0, max), meanUtilization: n > 0 ? sum / n : 0, shards: n}
+    const whole: Projection = {hottest, maxUtilization: Math.max(0, max), meanUtilization: n > 0 ? sum / n : 0, shards: n}
+    this.projections.set(n, whole)
+    return {...whole, exceeded: false}
   }
+
+  /** Complete projections by shard count (a handful per plan). */
+  private readonly projections = new Map<number, Projection>()
 
   /**
    * The smallest N in [lo, hi] whose hottest projected shard is at or under `threshold`, or
@@ -344,9 +368,11 @@ export class LoadProfile {
     const ends = new Int32Array(hi + 2)
     for (const {values, widths} of this.runs()) {
       for (let i = 0; i < values.length; i++) {
-        if (values[i] <= 0 || widths[i] <= 0) continue
+        const w = widths[i]
+        // Runs too narrow to hold a whole shard of any count up to hi (most single shards) rule nothing out.
+        if (values[i] <= 0 || w * hi < 2 * (1 + 1e-9)) continue
         // Rounded inwards: the interval only ever shrinks.
-        const start = Math.max(1, Math.ceil((2 / widths[i]) * (1 + 1e-9)))
+        const start = Math.max(1, Math.ceil((2 / w) * (1 + 1e-9)))
         const end = Math.min(hi, Math.ceil((values[i] / (threshold + EPSILON)) * (1 - 1e-9)) - 1)
         if (start <= end && end > ends[start]) ends[start] = end
       }
@@ -369,12 +395,14 @@ export class LoadProfile {
   private runs(): {values: Float64Array; widths: Float64Array}[] {
     if (this.runsCache) return this.runsCache
     const k = this.densB.length
+    const xs = this.xs
     const stack = new Int32Array(k)
     const prev = new Int32Array(k)
-    this.runsCache = [0, 1].map((dim) => {
+    this.runsCache = [this.densB, this.densR].map((density, dim) => {
       const values = new Float64Array(k)
       const widths = new Float64Array(k)
-      for (let i = 0; i < k; i++) values[i] = dim === 0 ? utilization(this.densB[i], 0) : utilization(0, this.densR[i])
+      const limit = dim === 0 ? SHARD_WRITE_BYTES_PER_SECOND : SHARD_WRITE_RECORDS_PER_SECOND
+      for (let i = 0; i < k; i++) values[i] = density[i] / limit
       let top = 0
       for (let i = 0; i < k; i++) {
         while (top > 0 && values[stack[top - 1]] >= values[i]) top--
@@ -386,7 +414,7 @@ export class LoadProfile {
         while (top > 0 && values[stack[top - 1]] >= values[i]) top--
         const next = top > 0 ? stack[top - 1] : k
         stack[top++] = i
-        widths[i] = this.xs[next] - this.xs[prev[i] + 1]
+        widths[i] = xs[next] - xs[prev[i] + 1]
       }
       return {values, widths}
     })

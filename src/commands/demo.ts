@@ -49,7 +49,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
 
     const json = this.jsonEnabled()
     const interactive = Boolean(process.stdout.isTTY) && !json && !process.env.CI
-    const {DEMO_DEFAULTS, commandLine, demoSteps, demoTarget} = await import('../lib/demo/steps.js')
+    const {DEMO_DEFAULTS, commandLine, demoSteps, demoTarget, stepNumber} = await import('../lib/demo/steps.js')
     const options = {
       ...DEMO_DEFAULTS,
       // Known once the stack runs (after step 1); assumed until then so the step count is right.
@@ -72,7 +72,8 @@ export default class Demo extends BaseCommand<typeof Demo> {
         step = steps[i]
       }
       const line = commandLine(this.config.bin, step)
-      this.note(`\n${style(`▶ ${i + 1}/${steps.length} ${step.title}`, 'bold', 'cyan')}\n  ${style(step.why, 'dim')}\n  ${style('$', 'gray')} ${line}\n`)
+      const at = stepNumber(steps, i)
+      this.note(`\n${style(`▶ ${at ? `${at.n}/${at.of} ` : ''}${step.title}`, 'bold', 'cyan')}\n  ${style(step.why, 'dim')}\n  ${style('$', 'gray')} ${line}\n`)
       const {exitCode, result} = await this.runStep(step, json)
       if (!step.okExitCodes.includes(exitCode)) {
         throw new UsageError(`Demo step "${step.title}" failed with exit code ${exitCode}.`, `Run it by hand to see why: ${line}`)

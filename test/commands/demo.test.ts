@@ -3,7 +3,7 @@ import {GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCom
 import {NodeHttpHandler} from '@smithy/node-http-handler'
 import {expect} from 'chai'
 
-import {commandLine, DEMO_DEFAULTS, demoSteps, demoTarget} from '../../src/lib/demo/steps.js'
+import {commandLine, DEMO_DEFAULTS, demoSteps, demoTarget, stepNumber} from '../../src/lib/demo/steps.js'
 import {privateStackEnv, runCli} from '../helpers/cli.js'
 
 async function readEveryRecord(client: KinesisClient, stream: string): Promise<{partitionKey: string; data: string}[]> {
@@ -35,6 +35,18 @@ describe('clickops demo', () => {
       expect(demoSteps({...DEMO_DEFAULTS, existing: false, liveHeatSeconds: 0}).some((s) => s.id === 'reset')).to.equal(false)
     })
 
+    it('numbers the steps the same whether or not an earlier demo stream is removed', () => {
+      for (const existing of [true, false]) {
+        const steps = demoSteps({...DEMO_DEFAULTS, existing, liveHeatSeconds: 0, targetUtilization: 0.25})
+        const headings = steps.map((s, i) => {
+          const at = stepNumber(steps, i)
+          return at === undefined ? s.id : `${at.n}/${at.of} ${s.id}`
+        })
+        const numbered = ['stack', 'provision', 'send-api', 'send-direct', 'heat', 'tail', 'plan', 'scale', 'status'].map((id, i) => `${i + 1}/9 ${id}`)
+        expect(headings).to.deep.equal(existing ? [numbered[0], 'reset', ...numbered.slice(1)] : numbered)
+      }
+    })
+
     it('aims at 60% of the measured hottest peak when no target is given', () => {
       expect(demoTarget(0.5)).to.equal(0.3)
       expect(demoTarget(0.237)).to.equal(0.14)
@@ -63,6 +75,9 @@ describe('clickops demo', () => {
         expect(r.stderr).to.include(`$ ${line}`)
       }
       expect(r.stderr).to.include('Demo done')
+      // A fresh stack has no earlier demo stream: the count printed with the first step holds.
+      const headings = [...r.stderr.matchAll(/^▶ (\d+)\/(\d+) /gm)].map((m) => `${m[1]}/${m[2]}`)
+      expect(headings).to.deep.equal(['1/9', '2/9', '3/9', '4/9', '5/9', '6/9', '7/9', '8/9', '9/9'])
 
       // Sent: the two send summaries.
       const delivered = [...r.stdout.matchAll(/^delivered\s+([\d,]+)/gm)].map((m) => Number(m[1].replaceAll(',', '')))

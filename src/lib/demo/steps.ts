@@ -125,6 +125,17 @@ export function demoSteps(o: DemoOptions): DemoStep[] {
   return steps
 }
 
+/**
+ * Where a step stands for its heading ("3/9"), or undefined for the removal of an earlier demo
+ * stream: that housekeeping step is not numbered, so the count is the same whether it runs or not
+ * (which is known only once the stack runs, after the first heading was printed).
+ */
+export function stepNumber(steps: readonly DemoStep[], index: number): {n: number; of: number} | undefined {
+  if (steps[index]?.id === 'reset') return undefined
+  const numbered = steps.filter((s) => s.id !== 'reset')
+  return {n: numbered.indexOf(steps[index]) + 1, of: numbered.length}
+}
+
 /** The command line a user types to repeat a step. */
 export function commandLine(bin: string, step: DemoStep): string {
   const quote = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)

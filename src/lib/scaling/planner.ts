@@ -311,9 +311,10 @@ export function planScaling(input: PlanInput): ScalingPlan {
     } else if (heldByHotKey) {
       // Said above: scaling in would pile load onto a hot key's shard.
     } else if (current > policy.minShards && input.shards.length > 0) {
-      const fewer = display.project(current - 1)
+      // The figure the decision was made on: without the hot keys, which no count changes.
+      const fewer = profile.project(current - 1)
       reasons.push(
-        `Holding at ${fmtInt(current)}: ${shards(current - 1)} would run the hottest at ${pct(fewer.maxUtilization)}, above the target minus the scale-in margin (${pct(threshold)}).`,
+        `Holding at ${fmtInt(current)}: ${shards(current - 1)} would run the hottest at ${pct(fewer.maxUtilization)}${hotKeys.length > 0 ? ' (without the hot keys)' : ''}, above the target minus the scale-in margin (${pct(threshold)}).`,
       )
     } else {
       reasons.push(`Holding at ${fmtInt(current)} shards${current === policy.minShards ? ' (the minimum)' : ''}.`)

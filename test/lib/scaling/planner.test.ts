@@ -251,6 +251,23 @@ describe('scaling planner', () => {
       expect(plan.decision).to.equal('hold')
       expect(plan.reasons.join('\n')).to.match(/Not scaling in/)
     })
+
+    it('holding because of the margin, names the figure it decided on (without the hot keys)', () => {
+      // Shard 0: 1 MiB/s, key "35" 0.9 of it; shards 1–3 at 0.5 MiB/s. Without the key 3 shards fit
+      // the target (the hottest at 0.5 × 4 / 3 = 0.667) but not target − margin (0.6): hold at 4.
+      // With the key, 3 shards would run its shard at 1.167: not the figure the hold was decided on.
+      const ranges = uniformRanges(4)
+      const keyBytes = 0.9 * MiB * 60
+      const shards = [
+        shardLoad(0, ranges[0], 1 * MiB, [{bytes: keyBytes, partitionKey: '35', peakUtilization: 0.9, records: keyBytes / 4096, share: 0.9}]),
+        ...[1, 2, 3].map((i) => shardLoad(i, ranges[i], 0.5 * MiB)),
+      ]
+      const plan = planScaling(input(shards, {windowSeconds: 60}))
+      expect(plan.hotKeys.map((k) => k.partitionKey)).to.deep.equal(['35'])
+      expect(plan.neededShards).to.equal(3)
+      expect(plan.decision).to.equal('hold')
+      expect(plan.reasons.join('\n')).to.include('Holding at 4: 3 shards would run the hottest at 67% (without the hot keys), above the target minus the scale-in margin (60%).')
+    })
   })
 
   describe('10,000 shards', () => {

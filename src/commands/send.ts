@@ -36,7 +36,7 @@ export default class Send extends BaseCommand<typeof Send> {
 
 --via kinesis (default) sends PutRecords batches (≤ ${PUT_RECORDS_MAX_RECORDS} records, ≤ ${PUT_RECORDS_MAX_BYTES / 1024 / 1024} MiB) with user_id as the partition key, --concurrency batches at a time; --via api posts the same batches to the provisioned API's batch route; --via stdout prints NDJSON and sends nothing.
 
-Failed records are retried with exponential backoff and jitter, and throttling slows the sender down; nothing is dropped silently: every event ends delivered or counted as failed. Ctrl-C (or SIGTERM) stops generating and drains what is in flight; a second Ctrl-C aborts. On a terminal a live status line shows progress; otherwise only the summary is printed.
+Failed records are retried with exponential backoff and jitter, and throttling slows the sender down; nothing is dropped silently: every event ends delivered or counted as failed. Ctrl-C (or SIGTERM) stops generating and drains what is in flight; a second Ctrl-C aborts. On a terminal a live status line shows progress (not while --via stdout prints the events there); otherwise only the summary is printed.
 
 Exit codes: 0 done (also a run without --count/--duration ended by Ctrl-C with everything delivered); 6 some events failed permanently; 130 interrupted before --count/--duration was reached; 2 bad flags; 3 the stream or API does not exist.`
 
@@ -85,10 +85,14 @@ Exit codes: 0 done (also a run without --count/--duration ended by Ctrl-C with e
   async run(): Promise<SendResult> {
     const [{parseSendOptions}, {randomInt}] = await Promise.all([import('../lib/send/options.js'), import('node:crypto')])
     const f = this.flags
+    // CLICKOPS_API_URL / CLICKOPS_API_KEY in the environment concern --via api only; given on the
+    // command line with another --via, the flags are a mistake worth saying (parseSendOptions does).
+    const onCommandLine = (name: string) => this.argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`))
+    const apiOnly = (name: 'api-key' | 'api-url') => (f.via === 'api' || onCommandLine(name) ? f[name] : undefined)
     const options = parseSendOptions(
       {
-        apiKey: f['api-key'],
-        apiUrl: f['api-url'],
+        apiKey: apiOnly('api-key'),
+        apiUrl: apiOnly('api-url'),
         concurrency: f.concurrency,
         count: f.count,
         duration: f.duration,
@@ -211,7 +215,9 @@ Exit codes: 0 done (also a run without --count/--duration ended by Ctrl-C with e
     meter: RateMeter
     format: typeof formatStatusLine
   }) {
-    const line = new StatusLine({enabled: Boolean(process.stderr.isTTY) && !this.jsonEnabled()})
+    // Not when the events themselves go to the terminal: the line would be drawn into them.
+    const eventsOnTerminal = p.options.via === 'stdout' && Boolean(process.stdout.isTTY)
+    const line = new StatusLine({enabled: Boolean(process.stderr.isTTY) && !this.jsonEnabled() && !eventsOnTerminal})
     let draining = false
     const timer = line.enabled
       ? setInterval(() => {

@@ -1,5 +1,6 @@
 import {DeleteStreamCommand, GetRecordsCommand, GetShardIteratorCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
 import {expect} from 'chai'
+import {spawn, spawnSync} from 'node:child_process'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -10,7 +11,7 @@ import {shardForKey} from '../../src/lib/kinesis/hashkey.js'
 import {listShards} from '../../src/lib/kinesis/shards.js'
 import type {SendResult} from '../../src/commands/send.js'
 import {apisDir} from '../../src/lib/gateway/state.js'
-import {runCli} from '../helpers/cli.js'
+import {BIN, isolatedEnv, runCli} from '../helpers/cli.js'
 import {readAllRecords, startTestGateway, writeTestApi} from '../helpers/gateway.js'
 import {draft04} from '../lib/clickstream/draft04.js'
 import {fakeGateway} from '../lib/send/gateway-fake.js'
@@ -168,6 +169,33 @@ describe('clickops send (CLI, no stream needed)', () => {
     expect(lines.map(strip)).to.deep.equal(b.stdout.trim().split('\n').map(strip))
     expect(a.stderr).to.match(/wrote 50 of 50 events to stdout/)
     expect(a.stderr).to.not.match(/target:/)
+  })
+
+  it('--via stdout on a terminal: the events only, no status line drawn into them', async function () {
+    // `script` (util-linux) gives the CLI a pseudo-terminal; without it there is no terminal to test.
+    if (spawnSync('script', ['--version']).status !== 0) this.skip()
+    const command = ['exec', process.execPath, BIN, 'send', '--via', 'stdout', '--rate', '20', '--count', '10', '--seed', '1'].join(' ')
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {env: isolatedEnv() as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe']})
+    let screen = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (screen += d))
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
+    expect(code, screen).to.equal(0)
+    const text = screen.replaceAll(/\u001B\[[0-9;]*[A-Za-z]/g, '').replaceAll('\r', '')
+    expect(text).to.not.match(/sent \d+(\/\d+)? · /) // the live line's text
+    const events = text.split('\n').filter((l) => l.startsWith('{'))
+    expect(events).to.have.length(10)
+    for (const line of events) expect(JSON.parse(line)).to.have.property('click_id')
+    expect(text).to.match(/wrote 10 of 10 events to stdout/)
+  })
+
+  it('ignores CLICKOPS_API_URL and CLICKOPS_API_KEY in the environment unless --via api', async () => {
+    const r = await runCli(['send', '--via', 'stdout', '--count', '3', '--rate', '0'], {env: {CLICKOPS_API_KEY: 'secret-key-123', CLICKOPS_API_URL: 'http://127.0.0.1:9/v1'}})
+    expect(r.code, r.stderr).to.equal(0)
+    expect(r.stdout.trim().split('\n')).to.have.length(3)
+    // Given on the command line with another --via, they are still refused.
+    const flag = await runCli(['send', '--via', 'stdout', '--count', '3', '--api-key=secret-key-123'])
+    expect(flag.code).to.equal(2)
+    expect(flag.stderr).to.match(/apply to --via api only/)
   })
 
   it('--via api --api-url with the key from CLICKOPS_API_KEY: every event reaches the API once, the key is never printed', async () => {

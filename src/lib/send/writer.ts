@@ -10,6 +10,8 @@
  * accepted it; failed when it was refused permanently, ran out of attempts, was queued when a fatal
  * error stopped the writer, or was unsettled at `abort()`.
  */
+import {setMaxListeners} from 'node:events'
+
 import {AwsError, isNetworkError, type ClickopsError} from '../errors.js'
 import type {Random} from '../clickstream/random.js'
 import {AimdRateLimiter, type AimdOptions} from './aimd.js'
@@ -100,6 +102,9 @@ export class BatchWriter {
     this.maxPending = options.maxPending ?? Math.max(1000, 2 * options.concurrency * options.sink.limits.maxRecords)
     this.maxPendingBytes = options.maxPendingBytes ?? WRITER_DEFAULTS.maxPendingBytes
     this.limiter = new AimdRateLimiter({...options.aimd, now: options.now})
+    // Every call in flight listens on the one abort signal (the SDK's HTTP handler, its retry
+    // pause): more than Node's default of 10 at --concurrency above a few, which is no leak.
+    setMaxListeners(10 + 4 * options.concurrency, this.controller.signal)
     this.unreachableLimitMs = options.unreachableLimitMs ?? UNREACHABLE_LIMIT_MS
   }
 

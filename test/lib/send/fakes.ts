@@ -23,15 +23,19 @@ export class FakeSink implements BatchSink {
     this.calls.push({bodies: entries.map((e) => e.body), bytes: entries.reduce((a, e) => a + e.size, 0)})
     this.inFlight += 1
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight)
+    // Like the SDK's HTTP handler: one abort listener per call, removed when the call ends.
+    let onAbort: (() => void) | undefined
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(resolve, this.delayMs)
-        signal.addEventListener('abort', () => {
+        onAbort = () => {
           clearTimeout(timer)
           reject(Object.assign(new Error('aborted'), {name: 'AbortError'}))
-        }, {once: true})
+        }
+        signal.addEventListener('abort', onAbort, {once: true})
       })
     } finally {
+      if (onAbort) signal.removeEventListener('abort', onAbort)
       this.inFlight -= 1
     }
     const result = this.behaviour(entries, call)

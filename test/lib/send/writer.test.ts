@@ -90,6 +90,23 @@ describe('batching writer', () => {
     expect(stats.delivered).to.equal(10_000)
   })
 
+  it('keeps --concurrency 32 calls in flight without a listener-leak warning on the shared abort signal', async () => {
+    const warnings: string[] = []
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`)
+    process.on('warning', onWarning)
+    try {
+      const sink = new FakeSink(KINESIS_LIMITS, undefined, 20)
+      const {stats, writer} = setup(sink, {concurrency: 32})
+      await feed(writer, stats, bodies(32 * 500))
+      await new Promise((r) => setImmediate(r))
+      expect(sink.maxInFlight).to.equal(32)
+      expect(stats.delivered).to.equal(32 * 500)
+      expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).to.deep.equal([])
+    } finally {
+      process.off('warning', onWarning)
+    }
+  })
+
   it('waits for the linger to fill a batch, and sends a partial batch after it', async () => {
     const sink = new FakeSink(KINESIS_LIMITS)
     const {stats, writer} = setup(sink, {lingerMs: 200})

@@ -14,6 +14,7 @@
  * shards come out in either order). Memory holds at most one GetRecords batch per shard being read.
  */
 import type {ChildShard, _Record} from '@aws-sdk/client-kinesis'
+import {setMaxListeners} from 'node:events'
 
 import {readShard, systemClock, type ReadShardOptions, type ShardBatch, type StartPosition} from '../kinesis/reader.js'
 
@@ -107,6 +108,9 @@ export async function* followShards(options: FollowOptions): AsyncGenerator<Foll
       streamName: options.streamName,
     })
     lanes.push({answered: false, closed: false, initial, pos: 0, reader, records: [], requestedAt: clock.now(), shardId, watermark: -Infinity})
+    // Each reader listens on the stop signal while its call or its pause runs: more than Node's
+    // default of 10 once a dozen shards are read, which is no leak.
+    setMaxListeners(10 + 4 * lanes.length, stop.signal)
   }
 
   const request = (lane: Lane) => {

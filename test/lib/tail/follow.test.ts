@@ -4,9 +4,10 @@
  */
 import {expect} from 'chai'
 
-import {hashKeyOf} from '../../../src/lib/kinesis/hashkey.js'
+import {hashKeyOf, uniformRanges} from '../../../src/lib/kinesis/hashkey.js'
 import {holdsHash} from '../../../src/lib/kinesis/lineage.js'
 import {followShards, type FollowItem, type FollowOptions} from '../../../src/lib/tail/follow.js'
+import {systemClock} from '../../../src/lib/kinesis/reader.js'
 import {FakeClock, FakeStream, text} from './fake-kinesis.js'
 
 const MAX = (1n << 128n) - 1n
@@ -133,5 +134,33 @@ describe('tail/follow', () => {
     expect(got).to.deep.equal(['before', 'after'])
     // Both children are read (no key): the one holding nothing is idle, not skipped.
     expect(new Set(stream.getRecordsCalls)).to.deep.equal(new Set(['p', 'c1', 'c2']))
+  })
+
+  it('follows 16 shards at once without a listener-leak warning on the shared stop signal', async () => {
+    // Real timers: each shard's reader waits for its next call with the stop signal, all at once.
+    const stream = new FakeStream(systemClock)
+    const ids = uniformRanges(16).map((r, i) => stream.addShard(`s${i}`, [r.start, r.end]).shard.ShardId!)
+    const warnings: string[] = []
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`)
+    process.on('warning', onWarning)
+    const stop = new AbortController()
+    const timer = setTimeout(() => stop.abort(), 300)
+    try {
+      const items = await run({
+        childStart: {type: 'TRIM_HORIZON'},
+        initial: ids.map((shardId) => ({shardId, start: {type: 'TRIM_HORIZON'}})),
+        kinesis: stream.client,
+        pacing: {idleIntervalMs: 20},
+        signal: stop.signal,
+      })
+      await new Promise((r) => setImmediate(r))
+      expect(items.filter((i) => i.kind === 'ready')).to.have.length(1)
+      expect(new Set(stream.getRecordsCalls).size).to.equal(16)
+      expect(stream.getRecordsCalls.length).to.be.greaterThan(16) // every shard was waited on and asked again
+      expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).to.deep.equal([])
+    } finally {
+      clearTimeout(timer)
+      process.off('warning', onWarning)
+    }
   })
 })

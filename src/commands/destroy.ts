@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand, UsageError} from '../cli/base-command.js'
+import {BaseCommand, ClickopsError, ExitCode, UsageError} from '../cli/base-command.js'
 import type {DestroyResult} from '../lib/provision/provision.js'
 import {interruptible, renderPlan} from './provision.js'
 
@@ -75,6 +75,12 @@ async function ask(question: string): Promise<string> {
   const rl = createInterface({input: process.stdin, output: process.stderr})
   try {
     return await rl.question(question)
+  } catch (error) {
+    // Ctrl-C or Ctrl-D at the prompt: nothing was deleted, and the exit code says interrupted.
+    if ((error as {name?: string}).name === 'AbortError') {
+      throw new ClickopsError('Interrupted at the confirmation: nothing was deleted.', {cause: error, exitCode: ExitCode.INTERRUPTED})
+    }
+    throw error
   } finally {
     rl.close()
   }

@@ -1,12 +1,36 @@
 import {expect} from 'chai'
+import {spawn, spawnSync} from 'node:child_process'
 import {readFile} from 'node:fs/promises'
 import {join} from 'node:path'
 
 import {shardForKey} from '../../src/lib/kinesis/hashkey.js'
 import {listShards} from '../../src/lib/kinesis/shards.js'
-import {runCli} from '../helpers/cli.js'
+import {BIN, isolatedEnv, runCli} from '../helpers/cli.js'
 import {post, readAllRecords, sampleEvent} from '../helpers/gateway.js'
 import {sharedKinesisLocal, uniqueStreamName, type KinesisLocal} from '../helpers/kinesis-local.js'
+
+/**
+ * Runs `clickops destroy` on a pseudo-terminal (`script`), types `keys` once it asks, and returns its
+ * exit code and what the terminal showed. `exec`: the shell `script` starts must not catch the Ctrl-C.
+ */
+async function destroyOnTerminal(env: Record<string, string>, stream: string, keys: string): Promise<{code: number | null; screen: string}> {
+  const command = ['exec', process.execPath, BIN, 'destroy', '--stream', stream].join(' ')
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {env: isolatedEnv(env) as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe']})
+  let screen = ''
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (screen += d))
+  const closed = new Promise<number | null>((resolve) => child.once('close', resolve))
+  try {
+    const deadline = Date.now() + 60_000
+    while (!screen.includes('Type the stream name to confirm')) {
+      if (Date.now() > deadline) throw new Error(`destroy did not ask; the terminal showed: ${screen}`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    child.stdin.write(keys)
+    return {code: await closed, screen: screen.replaceAll(/\u001B\[[0-9;]*[A-Za-z]/g, '')}
+  } finally {
+    child.kill('SIGKILL')
+  }
+}
 
 describe('clickops provision / destroy (end to end, target local)', () => {
   let local: KinesisLocal
@@ -92,6 +116,28 @@ describe('clickops provision / destroy (end to end, target local)', () => {
     const nothing = await runCli(['destroy', '--stream', stream, '--yes'], {env})
     expect(nothing.code).to.equal(0)
     expect(nothing.stdout).to.include('Nothing to delete.')
+  })
+
+  it('destroy on a terminal asks for the stream name: Ctrl-C (exit 130) or a wrong name (exit 2) delete nothing, the name deletes', async function () {
+    if (spawnSync('script', ['--version']).status !== 0) this.skip()
+    const stream = uniqueStreamName('e2etty')
+    const env = local.env
+    expect((await runCli(['provision', '--stream', stream, '--shards', '1', '--no-api'], {env})).code).to.equal(0)
+
+    const interrupted = await destroyOnTerminal(env, stream, '\u0003')
+    expect(interrupted.code, interrupted.screen).to.equal(130)
+    expect(interrupted.screen).to.include('Interrupted at the confirmation: nothing was deleted.')
+    expect((await runCli(['status', '--stream', stream], {env})).code).to.equal(0)
+
+    const wrong = await destroyOnTerminal(env, stream, 'not-the-name\r')
+    expect(wrong.code, wrong.screen).to.equal(2)
+    expect(wrong.screen).to.include('Not confirmed: nothing was deleted.')
+    expect((await runCli(['status', '--stream', stream], {env})).code).to.equal(0)
+
+    const confirmed = await destroyOnTerminal(env, stream, `${stream}\r`)
+    expect(confirmed.code, confirmed.screen).to.equal(0)
+    expect(confirmed.screen).to.include(`delete stream ${stream}`)
+    expect((await runCli(['status', '--stream', stream], {env})).code).to.equal(3)
   })
 
   it('--api-key: the gateway refuses requests without the key (403) and accepts the provisioned one', async () => {

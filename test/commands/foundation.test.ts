@@ -31,6 +31,20 @@ describe('clickops CLI (end to end)', () => {
       }
     })
 
+    it('gives every command a summary, a description and examples, and every flag a description', async () => {
+      const manifest = JSON.parse(await readFile(new URL('../../oclif.manifest.json', import.meta.url), 'utf8')) as {
+        commands: Record<string, {summary?: string; description?: string; examples?: unknown[]; flags: Record<string, {description?: string; summary?: string}>}>
+      }
+      const ids = Object.keys(manifest.commands)
+      expect(ids).to.include.members(['status', 'provision', 'destroy', 'local:up', 'local:down', 'local:status'])
+      for (const [id, command] of Object.entries(manifest.commands)) {
+        expect(command.summary, `${id}: summary`).to.be.a('string').and.not.equal('')
+        expect(command.description, `${id}: description`).to.be.a('string').and.not.equal('')
+        expect(command.examples, `${id}: examples`).to.be.an('array').that.is.not.empty
+        for (const [name, flag] of Object.entries(command.flags)) expect(flag.description ?? flag.summary, `${id} --${name}`).to.be.a('string').and.not.equal('')
+      }
+    })
+
     it('loads neither ink nor any AWS client for --version and --help', async () => {
       const dir = await mkdtemp(join(tmpdir(), 'clickops-trace-'))
       try {

@@ -14,7 +14,7 @@ export const ExitCode = {
   NOT_FOUND: 3,
   /** The embedded local stack could not start (port in use, emulator crashed). */
   LOCAL_STACK: 4,
-  /** AWS refused: missing credentials, access denied, an unknown region or endpoint unreachable. */
+  /** AWS refused: missing credentials, access denied, an unknown region, an endpoint unreachable or not an AWS one. */
   AWS: 5,
   /** `send`: some events failed permanently (the summary says how many). */
   PARTIAL_FAILURE: 6,
@@ -138,7 +138,27 @@ export function toClickopsError(error: unknown, context: {target?: string} = {})
       error,
     )
   }
+  if (isNotAnAwsAnswer(error)) {
+    const local = context.target === 'local'
+    return new AwsError(
+      `The endpoint answered HTTP ${e.$metadata?.httpStatusCode}, but not as the AWS service does: it is probably not that service's endpoint.`,
+      local
+        ? 'Check --endpoint-url and AWS_ENDPOINT_URL*: on target local that is kinesis-local\'s endpoint (`clickops local status`), not the gateway\'s.'
+        : 'Check --endpoint-url and AWS_ENDPOINT_URL*: each must be the endpoint of its AWS service (or an emulator of it).',
+      error,
+    )
+  }
   return new ClickopsError(message || name || 'Unknown error', {cause: error})
+}
+
+/**
+ * An HTTP answer that no AWS service would give: a body the SDK cannot parse (an HTML page, another
+ * API's JSON) or an error without an AWS error type, which the SDK names "Unknown".
+ */
+export function isNotAnAwsAnswer(error: unknown): boolean {
+  const e = (error ?? {}) as SdkLikeError
+  if (e.$metadata?.httpStatusCode === undefined) return false
+  return /Deserialization error/.test(e.message ?? '') || e.name === 'Unknown' || e.message === 'Unknown'
 }
 
 const NETWORK_CODES = /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|CERT_[A-Z_]+|ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|HPE_[A-Z_]+)\b/

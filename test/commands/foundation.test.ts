@@ -2,6 +2,7 @@
 import {CreateStreamCommand} from '@aws-sdk/client-kinesis'
 import {expect} from 'chai'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {createServer as createHttpServer} from 'node:http'
 import {createServer, type Server} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -96,6 +97,21 @@ describe('clickops CLI (end to end)', () => {
       expect(r.code).to.equal(5)
       expect(r.stderr).to.include('Cannot reach the local Kinesis endpoint')
       noStackTrace(r.stderr)
+    })
+
+    it('says an endpoint that answers but is not Kinesis is the wrong endpoint (exit 5)', async () => {
+      const page = createHttpServer((_req, res) => res.writeHead(404, {'content-type': 'text/html'}).end('<!DOCTYPE html><title>nope</title>'))
+      await new Promise<void>((resolve) => page.listen(0, '127.0.0.1', resolve))
+      try {
+        const {port} = page.address() as {port: number}
+        const r = await runCli(['status', '--endpoint-url', `http://127.0.0.1:${port}`])
+        expect(r.code).to.equal(5)
+        expect(r.stderr).to.include('The endpoint answered HTTP 404, but not as the AWS service does')
+        expect(r.stderr).to.include('clickops local status')
+        noStackTrace(r.stderr)
+      } finally {
+        page.close()
+      }
     })
   })
 

@@ -31,6 +31,25 @@ describe('error mapping', () => {
     expect(denied.message).to.equal('AWS denied the request: User is not authorized to perform: kinesis:ListShards')
   })
 
+  it('says so, exit 5, when the endpoint answers but is not the AWS service (an HTML page, another API, a bare 404)', () => {
+    const html = Object.assign(new SyntaxError('Unexpected token \'<\', "<!DOCTYPE "... is not valid JSON\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.'), {
+      $metadata: {httpStatusCode: 501},
+    })
+    const untyped = Object.assign(new Error('No API is provisioned for stream "" with stage "" on this gateway.'), {$fault: 'client', $metadata: {httpStatusCode: 404}, name: 'Unknown'})
+    const bare404 = Object.assign(new Error('Unknown'), {$fault: 'client', $metadata: {httpStatusCode: 404}, name: 'NotFound'})
+    for (const [e, status] of [[html, 501], [untyped, 404], [bare404, 404]] as const) {
+      const mapped = toClickopsError(e, {target: 'aws'})
+      expect(mapped, e.message).to.be.instanceOf(AwsError)
+      expect(mapped.exitCode).to.equal(ExitCode.AWS)
+      expect(mapped.message).to.equal(`The endpoint answered HTTP ${status}, but not as the AWS service does: it is probably not that service's endpoint.`)
+      expect(mapped.hint).to.include('--endpoint-url')
+    }
+    expect(toClickopsError(untyped, {target: 'local'}).hint).to.include('clickops local status')
+    // A typed AWS error keeps its own message.
+    const typed = Object.assign(new Error('Stream x under account 1 not found.'), {$metadata: {httpStatusCode: 400}, name: 'ResourceNotFoundException'})
+    expect(toClickopsError(typed).message).to.equal('Stream x under account 1 not found.')
+  })
+
   it('keeps the first line of anything else, exit 1', () => {
     const other = toClickopsError(new Error('something odd\n    at stack line'))
     expect(other).to.be.instanceOf(ClickopsError)

@@ -34,7 +34,7 @@ export class InterruptedError extends ClickopsError {
   constructor(done: number, total: number, command: string) {
     super(`Interrupted after ${done} of ${total} change${total === 1 ? '' : 's'}.`, {
       exitCode: ExitCode.INTERRUPTED,
-      hint: `Run \`${command}\` again to finish: it continues from where this run stopped.`,
+      hint: `Run \`${command}\` again with the same flags (--stream, --target, ...) to finish: it continues from where this run stopped.`,
     })
   }
 }

@@ -102,7 +102,7 @@ describe('provision: plan mechanics', () => {
     await applySteps(steps, {command: 'clickops provision', onProgress: () => ran.length === 1 && controller.abort(), signal: controller.signal}).catch((e) => (error = e))
     expect(ran).to.deep.equal(['a', 'c'])
     expect(error).to.be.instanceOf(InterruptedError)
-    expect((error as InterruptedError).hint).to.include('clickops provision')
+    expect((error as InterruptedError).hint).to.include('Run `clickops provision` again with the same flags')
   })
 
   it('compares documents canonically (key order does not matter, array order does)', () => {

@@ -86,7 +86,11 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
     const [{collectLoad, openLoadFeed}, kinesis] = await Promise.all([import('../lib/load/index.js'), clients.kinesis()])
     const cloudwatch = source === 'cloudwatch' ? await clients.cloudwatch() : undefined
     const stop = new AbortController()
-    const onSigint = () => stop.abort()
+    const onSigint = () => {
+      // A second Ctrl-C does not wait for anything.
+      if (stop.signal.aborted) process.exit(ExitCode.INTERRUPTED)
+      stop.abort()
+    }
     const args = {cloudwatch, kinesis, signal: stop.signal, source, streamName: stream, targetName: target.kind, windowMs}
 
     if (live) {
@@ -108,7 +112,12 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
     let snapshot: LoadSnapshot
     try {
       if (source === 'stream') this.note(`Reading every open shard of "${stream}" over the last ${formatDuration(windowMs)}…`)
-      snapshot = await collectLoad({...args, now: new Date()})
+      // A snapshot only reads, so Ctrl-C ends it at once, also while a call hangs on an endpoint
+      // that never answers (the shard listing takes no abort signal).
+      const interrupted = new Promise<never>((_, reject) => {
+        stop.signal.addEventListener('abort', () => reject(stop.signal.reason), {once: true})
+      })
+      snapshot = await Promise.race([collectLoad({...args, now: new Date()}), interrupted])
     } catch (error) {
       if (stop.signal.aborted) throw new ClickopsError('Interrupted before the snapshot was complete.', {cause: error, exitCode: ExitCode.INTERRUPTED})
       throw error

@@ -2,6 +2,7 @@
 import {PutRecordsCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
 import {expect} from 'chai'
 import {mkdtemp, readFile, rm} from 'node:fs/promises'
+import {createServer, type AddressInfo, type Socket} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -77,6 +78,30 @@ describe('clickops heat (end to end)', () => {
     const r = await runCli(['heat', '--endpoint-url', local.endpoint, '--stream', uniqueStreamName('nope'), '--once'])
     expect(r.code).to.equal(3)
     expect(r.stderr).to.match(/does not exist on target local/)
+  })
+
+  it('Ctrl-C ends a snapshot at once (exit 130), even while a call hangs on an endpoint that never answers', async () => {
+    const sockets: Socket[] = []
+    let connected: () => void
+    const firstCall = new Promise<void>((resolve) => (connected = resolve))
+    const silent = createServer((socket) => {
+      sockets.push(socket)
+      connected()
+    })
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const {port} = silent.address() as AddressInfo
+      const r = await runCli(['heat', '--target', 'aws', '--region', 'us-east-1', '--endpoint-url', `http://127.0.0.1:${port}`, '--source', 'stream', '--once'], {
+        onSpawn: (child) => void firstCall.then(() => child.kill('SIGINT')),
+        timeoutMs: 25_000,
+      })
+      expect(r.signal, 'killed by the test timeout: Ctrl-C was not honoured').to.equal(null)
+      expect(r.code, r.stderr).to.equal(130)
+      expect(r.stderr).to.include('Error: Interrupted before the snapshot was complete.')
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      silent.close()
+    }
   })
 
   it('loads neither ink nor React for --help, --json or a one-shot table', async () => {

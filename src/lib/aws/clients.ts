@@ -66,6 +66,9 @@ export async function baseConfig(target: Target, service: Service, options: Clie
       httpAgent: new http.Agent({keepAlive: true, maxSockets}),
       httpsAgent: new https.Agent({keepAlive: true, maxSockets}),
       requestTimeout: options.requestTimeout ?? 30_000,
+      // Without it the handler only logs a warning on the user's terminal and keeps waiting: a
+      // stuck request fails instead, and the SDK retries it.
+      throwOnRequestTimeout: true,
       connectionTimeout: 5000,
     })
   }

@@ -1,6 +1,8 @@
 import {NodeHttpHandler} from '@smithy/node-http-handler'
 import {expect} from 'chai'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
+import {createServer} from 'node:http'
+import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
@@ -14,6 +16,36 @@ describe('client factory', () => {
     expect(config.requestHandler).to.be.instanceOf(NodeHttpHandler)
     expect(config).to.deep.include({endpoint: 'http://127.0.0.1:4568', maxAttempts: 5, region: 'us-east-1', retryMode: 'adaptive'})
     expect(config.credentials).to.deep.equal(LOCAL_CREDENTIALS)
+  })
+
+  it('fails a request that gets no answer within requestTimeout, retried by the SDK, and prints nothing', async () => {
+    let requests = 0
+    const server = createServer(() => {
+      requests += 1 // never answers
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const {port} = server.address() as AddressInfo
+    const target = resolveTarget({endpointUrl: `http://127.0.0.1:${port}`, target: 'local'}, {})
+    const clients = createClients(target, {maxAttempts: 2, requestTimeout: 300})
+    const warnings: unknown[] = []
+    const warn = console.warn
+    console.warn = (...args: unknown[]) => warnings.push(args)
+    try {
+      const kinesis = await clients.kinesis()
+      const {ListStreamsCommand} = await import('@aws-sdk/client-kinesis')
+      const error = await kinesis.send(new ListStreamsCommand({})).then(
+        () => undefined,
+        (e: Error) => e,
+      )
+      expect(error?.name).to.equal('TimeoutError')
+      expect(requests).to.equal(2)
+      expect(warnings).to.deep.equal([])
+    } finally {
+      console.warn = warn
+      clients.destroy()
+      server.closeAllConnections()
+      server.close()
+    }
   })
 
   it('leaves the SDK default handler and credential chain for AWS, passing the profile', async () => {

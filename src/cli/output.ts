@@ -1,6 +1,11 @@
 /** Human output helpers: tables (cli-table3), colour that honours NO_COLOR and non-TTY stdout. */
 import Table from 'cli-table3'
 
+/** A CI job (CI set to anything but '', 'false' or '0'): no live views, which it could not show. */
+export function inCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.CI !== undefined && env.CI !== '' && env.CI !== 'false' && env.CI !== '0'
+}
+
 export function colorEnabled(stream: NodeJS.WriteStream = process.stdout): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false
   if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, ClickopsError, ExitCode, UsageError} from '../cli/base-command.js'
+import {inCi} from '../cli/output.js'
 import type {LoadSnapshot, LoadSourceName} from '../lib/load/types.js'
 import {formatDuration, parseDuration} from '../lib/parse.js'
 
@@ -79,8 +80,7 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
     const forMs = flags.for === undefined ? undefined : parseDuration(flags.for, '--for')
     if (forMs !== undefined && forMs < MIN_REFRESH_MS) throw new UsageError(`--for ${flags.for} is below 1s.`, 'Use e.g. 30s.')
     // CI=true: ink would draw only the last frame, so a CI job gets the snapshot, as off a terminal.
-    const inCi = process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false' && process.env.CI !== '0'
-    const live = !flags.once && !this.jsonEnabled() && !inCi && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY)
+    const live = !flags.once && !this.jsonEnabled() && !inCi() && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY)
 
     const {clients, region, stream} = await this.connect()
     const [{collectLoad, openLoadFeed}, kinesis] = await Promise.all([import('../lib/load/index.js'), clients.kinesis()])

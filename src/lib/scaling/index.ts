@@ -14,6 +14,7 @@ import type {KinesisClient} from '@aws-sdk/client-kinesis'
 import {ClickopsError, ExitCode} from '../errors.js'
 import {collectLoad} from '../load/index.js'
 import type {LoadSnapshot, LoadSourceName} from '../load/types.js'
+import {formatDuration} from '../parse.js'
 import {executePlan, type ExecutionResult} from './executor.js'
 import {planScaling, type ScalingPlan} from './planner.js'
 import type {ScalingPolicy} from './policy.js'
@@ -84,7 +85,7 @@ export async function runScaling(args: RunScalingArgs): Promise<ScalingRun> {
 
   let snapshot: LoadSnapshot | undefined
   if (state.stream.mode !== 'ON_DEMAND') {
-    args.onProgress?.(`Reading the load of ${state.stream.openShardCount} open shards (${args.source}, last ${Math.round(args.policy.windowMs / 1000)}s)…`)
+    args.onProgress?.(`Reading the load of ${state.stream.openShardCount} open shards (${args.source}, last ${formatDuration(args.policy.windowMs)})…`)
     try {
       snapshot = await collectLoad({
         cloudwatch: args.cloudwatch,

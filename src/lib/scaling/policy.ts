@@ -130,8 +130,10 @@ export async function parsePolicyText(text: string, path: string): Promise<Polic
     }
   }
   // Validate every stream's merged settings now, so a typo anywhere fails the first run.
-  for (const stream of Object.keys(streams)) validateSettings({...defaults, ...streams[stream]}, (k) => `${path}: streams.${stream}.${k}`)
   validateSettings(defaults, (k) => `${path}: ${k}`)
+  for (const [stream, settings] of Object.entries(streams)) {
+    validateSettings({...defaults, ...settings}, (k) => (settings[k] === undefined ? `${path}: ${k}` : `${path}: streams.${stream}.${k}`))
+  }
   return {defaults, path, streams}
 }
 
@@ -210,8 +212,12 @@ export function validateSettings(raw: RawSettings, where: (key: PolicyKey) => st
   if (raw['min-shards'] !== undefined) policy.minShards = toShardCount(raw['min-shards'], where('min-shards'))
   if (raw['max-shards'] !== undefined) policy.maxShards = toShardCount(raw['max-shards'], where('max-shards'))
   if (policy.minShards > policy.maxShards) {
+    const min = where('min-shards')
+    const max = where('max-shards')
+    // Both from the same file: name the file once ("scale.yaml: min-shards (9) is above max-shards (3).").
+    const file = min.includes(': ') ? min.slice(0, min.lastIndexOf(': ') + 2) : ''
     throw new UsageError(
-      `${where('min-shards')} (${policy.minShards}) is above ${where('max-shards')} (${policy.maxShards}).`,
+      `${min} (${policy.minShards}) is above ${file !== '' && max.startsWith(file) ? max.slice(file.length) : max} (${policy.maxShards}).`,
       'Make the minimum at most the maximum.',
     )
   }

@@ -95,7 +95,12 @@ describe('scaling policy', () => {
       let e = await usageError(() => parsePolicyText('streams:\n  clicks:\n    target-utilization: 1.5\n', 'scale.yaml'))
       expect(e.message).to.match(/^scale.yaml: streams.clicks.target-utilization must be above 0 and at most 1/)
       e = await usageError(() => parsePolicyText('min-shards: 9\nmax-shards: 3\n', 'scale.yaml'))
-      expect(e.message).to.equal('scale.yaml: min-shards (9) is above scale.yaml: max-shards (3).')
+      expect(e.message).to.equal('scale.yaml: min-shards (9) is above max-shards (3).')
+      // A top-level mistake is named where it is, not under the stream that inherits it.
+      e = await usageError(() => parsePolicyText('min-shards: 0\nstreams:\n  clicks:\n    target-utilization: 0.5\n', 'scale.yaml'))
+      expect(e.message).to.match(/^scale.yaml: min-shards must be a whole number/)
+      e = await usageError(() => parsePolicyText('max-shards: 3\nstreams:\n  clicks:\n    min-shards: 9\n', 'scale.yaml'))
+      expect(e.message).to.equal('scale.yaml: streams.clicks.min-shards (9) is above max-shards (3).')
       e = await usageError(() => parsePolicyText('a: [1,\n', 'scale.yaml'))
       expect(e.message).to.match(/^Policy file scale.yaml is not valid YAML or JSON/)
       e = await usageError(() => parsePolicyText('{"x": ', 'p.json'))

@@ -1,7 +1,7 @@
 import {LocalCommand, portFlags, renderLocalStatus} from '../../cli/local-command.js'
 import type {LocalStatus} from '../../lib/local/stack.js'
 
-export type LocalUpResult = LocalStatus & {started: string[]}
+export type LocalUpResult = LocalStatus & {started: string[]; notices: string[]}
 
 export default class LocalUp extends LocalCommand<typeof LocalUp> {
   static override summary = 'Start the embedded local stack (kinesis-local and the local API gateway) on loopback.'
@@ -12,11 +12,12 @@ export default class LocalUp extends LocalCommand<typeof LocalUp> {
   async run(): Promise<LocalUpResult> {
     const config = await this.localConfig({gateway: this.flags['gateway-port'], kinesis: this.flags['kinesis-port'], kinesisTls: this.flags['kinesis-tls-port']})
     const {localUp} = await import('../../lib/local/stack.js')
-    const {started, status} = await localUp(config, {onProgress: (m) => this.note(m)})
+    const {notices, started, status} = await localUp(config, {onProgress: (m) => this.note(m)})
+    for (const notice of notices) this.warn(notice)
     if (!this.jsonEnabled()) {
       this.log(started.length > 0 ? 'Local stack is up.' : 'Local stack was already running.')
       this.log(renderLocalStatus(status))
     }
-    return {...status, started}
+    return {...status, notices, started}
   }
 }

@@ -84,7 +84,25 @@ export async function localStatus(config: LocalConfig, now: () => Date = () => n
 }
 
 /** Starts every service that is not already running; returns the status and whether anything started. */
-export async function localUp(config: LocalConfig, options: UpOptions = {}): Promise<{started: string[]; status: LocalStatus}> {
+/**
+ * What `up` says about services it kept: one running on other ports than the ones asked for stays
+ * where it is (moving it means `local down` first).
+ */
+function portNotices(kept: readonly {name: string; ports: Partial<Record<LocalPortName, number>>}[], config: LocalConfig): string[] {
+  const notices: string[] = []
+  for (const s of kept) {
+    for (const [port, actual] of Object.entries(s.ports) as [LocalPortName, number][]) {
+      if (actual !== config.ports[port]) {
+        notices.push(
+          `${s.name} already runs on port ${actual}, not ${config.ports[port]}: it keeps its port; \`clickops local down\` first to move it.`,
+        )
+      }
+    }
+  }
+  return notices
+}
+
+export async function localUp(config: LocalConfig, options: UpOptions = {}): Promise<{started: string[]; status: LocalStatus; notices: string[]}> {
   const specs = options.services ?? STACK_SERVICES
   const now = options.now ?? (() => new Date())
   return withLock(config, async () => {
@@ -103,8 +121,9 @@ export async function localUp(config: LocalConfig, options: UpOptions = {}): Pro
         )
       }
     }
+    const notices = portNotices(keep, config)
     const missing = specs.filter((spec) => !keep.some((k) => k.name === spec.name))
-    if (missing.length === 0) return {started: [], status: current}
+    if (missing.length === 0) return {notices, started: [], status: current}
 
     await mkdir(config.logDir, {recursive: true})
     await mkdir(config.dataDir, {recursive: true})
@@ -137,7 +156,7 @@ export async function localUp(config: LocalConfig, options: UpOptions = {}): Pro
       else await rm(config.stateFile, {force: true})
       throw error
     }
-    return {started: missing.map((s) => s.name), status: await localStatus(config, now)}
+    return {notices, started: missing.map((s) => s.name), status: await localStatus(config, now)}
   })
 }
 

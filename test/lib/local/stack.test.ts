@@ -51,7 +51,15 @@ describe('embedded local stack', () => {
     // A second `up` is a no-op.
     const again = await localUp(config, {services: [kinesisService]})
     expect(again.started).to.deep.equal([])
+    expect(again.notices).to.deep.equal([])
     expect(again.status.services[0].pid).to.equal(service.pid)
+    // Asked for another port while it runs: it stays where it is, and says so.
+    const elsewhere = {...config, ports: {...config.ports, kinesis: config.ports.kinesis + 1}}
+    const moved = await localUp(elsewhere, {services: [kinesisService]})
+    expect(moved.started).to.deep.equal([])
+    expect(moved.notices).to.deep.equal([
+      `kinesis already runs on port ${config.ports.kinesis}, not ${config.ports.kinesis + 1}: it keeps its port; \`clickops local down\` first to move it.`,
+    ])
   })
 
   it('gives a clear error when a port is taken, and leaves nothing running', async () => {

@@ -138,7 +138,7 @@ const bench: Bench = {
         },
         {
           details: {events: EVENTS, measuredIn: 'the CLI process (process.resourceUsage().maxRSS at exit)'},
-          met: cli.maxRssMiB <= 200,
+          met: cli.maxRssMiB * 1.048576 <= 200, // the target is in MB (10^6 bytes)
           name: `writer: peak RSS of clickops send --rate 0 --count ${EVENTS.toLocaleString('en-US')}`,
           target: '≤ 200 MB',
           unit: 'MiB',

@@ -108,7 +108,8 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
 
       const write = async (chunk: string | Uint8Array) => {
         line.beforeRecord()
-        if (!process.stdout.write(chunk)) await Promise.race([once(process.stdout, 'drain'), once(stop.signal, 'abort')])
+        // Wait for the reader to catch up, or for Ctrl-C; either way no listener is left behind.
+        if (!process.stdout.write(chunk)) await once(process.stdout, 'drain', {signal: stop.signal}).catch(() => undefined)
       }
 
       const summary = await tail(

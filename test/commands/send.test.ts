@@ -88,6 +88,31 @@ describe('clickops send (CLI against kinesis-local)', () => {
     expect(await readAllRecords(client, stream)).to.have.length(summary.delivered)
   })
 
+  it('on a terminal: a live status line while sending, with the counts and ETA, then the summary; the stream holds them all', async function () {
+    // `script` (util-linux) gives the CLI a pseudo-terminal; without it there is no terminal to test.
+    if (spawnSync('script', ['--version']).status !== 0) this.skip()
+    const stream = uniqueStreamName('send-tty')
+    await createStream(client, stream, 2)
+    const command = ['exec', process.execPath, BIN, 'send', '--endpoint-url', local.endpoint, '--stream', stream, '--rate', '100', '--count', '300', '--seed', '3'].join(' ')
+    const child = spawn('script', ['-qfec', command, '/dev/null'], {env: isolatedEnv() as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe']})
+    let screen = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (screen += d))
+    const code = await new Promise<number | null>((resolve) => child.once('close', resolve))
+    expect(code, screen).to.equal(0)
+    // Each redraw starts with a carriage return; the last frame before the summary counts up to 300.
+    const frames = screen
+      .replaceAll(/\u001B\[[0-9;]*[A-Za-z]/g, '')
+      .split(/[\r\n]+/)
+      .filter((l) => /^sent [\d,]+\/300 · /.test(l))
+    expect(frames.length, screen).to.be.greaterThan(1) // redrawn while it ran (3 s at 100/s)
+    expect(frames[0]).to.match(/^sent [\d,]+\/300 · [\d,]+\/s · in flight \d+ · retried \d+ · throttled \d+ · failed 0 · /)
+    expect(frames.some((f) => / · ETA \d/.test(f)), frames.join('\n')).to.equal(true)
+    const sent = frames.map((f) => Number(/^sent ([\d,]+)/.exec(f)![1].replaceAll(',', '')))
+    expect(sent).to.deep.equal([...sent].sort((a, b) => a - b)) // never goes back
+    expect(screen).to.match(/delivered\s+300/)
+    expect(await readAllRecords(client, stream)).to.have.length(300)
+  })
+
   it('the stream deleted mid-run: counted as failed, a true summary, exit 6', async () => {
     const stream = uniqueStreamName('send-del')
     await createStream(client, stream, 1)

@@ -87,6 +87,14 @@ export function apiSink(options: ApiSinkOptions): BatchSink {
       }
       const {code, message} = describeError(error)
       const cause = describeError((error as {cause?: unknown}).cause)
+      if (cause.message === 'bad port') {
+        // fetch() never connects to ports reserved for other protocols (1, 9, 25, 6000, ...): no retry can help.
+        const e = new ClickopsError(`Cannot send to ${where}: fetch refuses its port, which is reserved for another protocol.`, {
+          exitCode: ExitCode.USAGE,
+          hint: 'Serve the API on another port and pass its URL with --api-url.',
+        })
+        return {code: 'BadPort', error: e, kind: 'fatal', message: `${message}: bad port`}
+      }
       // fetch() wraps network errors as TypeError("fetch failed") with the socket error as cause.
       return {code: cause.code !== 'Error' ? cause.code : code, kind: 'retriable', message: cause.message !== 'undefined' ? `${message}: ${cause.message}` : message}
     },

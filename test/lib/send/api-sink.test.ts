@@ -65,6 +65,15 @@ describe('api sink (against a gateway-like HTTP server)', () => {
     }
   })
 
+  it('stops at once on a port fetch refuses to use (9), instead of retrying until the endpoint counts as unreachable', async () => {
+    const stats = new SendStats(now)
+    const outcome = await runSend(plan(100), {kind: 'batch', sink: apiSink({batchUrl: 'http://127.0.0.1:9/v1/events/batch'}), writer}, {now, random: createRandom(2), stats}, control())
+    expect(outcome.retried).to.equal(0)
+    expect(outcome.delivered).to.equal(0)
+    expect(outcome.failed).to.equal(outcome.generated)
+    expect(outcome.stoppedBy?.message).to.equal('Cannot send to http://127.0.0.1:9/v1/events/batch: fetch refuses its port, which is reserved for another protocol.')
+  })
+
   it('derives the batch route from an invoke URL and reads both result shapes', () => {
     expect(batchUrlOf('https://a.execute-api.eu-west-1.amazonaws.com/v1')).to.equal('https://a.execute-api.eu-west-1.amazonaws.com/v1/events/batch')
     expect(batchUrlOf('http://127.0.0.1:4580/s/v1/events/batch/')).to.equal('http://127.0.0.1:4580/s/v1/events/batch')

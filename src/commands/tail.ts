@@ -25,6 +25,7 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
     {command: '<%= config.bin %> tail --user 35 --from 10m --output json | jq .data.event_name', description: 'The last ten minutes and onwards, as JSON lines.'},
     {command: '<%= config.bin %> tail --from 2026-01-31T12:00:00Z --until 2026-01-31T12:05:00Z --output raw', description: 'Five minutes of the whole stream, data only.'},
     {command: '<%= config.bin %> tail --partition-key 35 --from-sequence 49680580346631208046493830204172907465192613764006936578 --limit 20', description: 'Twenty records from a known sequence number on.'},
+    {command: '<%= config.bin %> tail --user 35 --after-sequence 49680580346631208046493830204172907465192613764006936578', description: 'Carry on where an earlier run stopped (its last sequence number), nothing repeated.'},
   ]
 
   static override flags = {
@@ -41,11 +42,16 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
     }),
     from: Flags.string({
       description: 'Where to start: latest (the default: only what arrives from now on), trim-horizon (everything retained), an ISO-8601 time, or a duration ago (10m, 2h).',
-      exclusive: ['from-sequence'],
+      exclusive: ['from-sequence', 'after-sequence'],
       helpValue: 'latest|trim-horizon|TIME|DURATION',
     }),
     'from-sequence': Flags.string({
-      description: 'Start at this sequence number (with --user/--partition-key), e.g. the lastSequenceNumber of an earlier run.',
+      description: 'Start at the record with this sequence number (with --user/--partition-key), e.g. 4968...6578 as `--output json` prints it.',
+      exclusive: ['after-sequence'],
+      helpValue: 'N',
+    }),
+    'after-sequence': Flags.string({
+      description: 'Start just after this sequence number (with --user/--partition-key): pass the last sequence number an earlier run printed to carry on where it stopped, nothing repeated.',
       helpValue: 'N',
     }),
     follow: Flags.boolean({
@@ -73,7 +79,7 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
     const {flags} = this
     const [{planTail}] = await Promise.all([import('../lib/tail/plan.js')])
     const plan = planTail(
-      {follow: flags.follow, from: flags.from, fromSequence: flags['from-sequence'], limit: flags.limit, partitionKey: flags['partition-key'], until: flags.until, user: flags.user},
+      {afterSequence: flags['after-sequence'], follow: flags.follow, from: flags.from, fromSequence: flags['from-sequence'], limit: flags.limit, partitionKey: flags['partition-key'], until: flags.until, user: flags.user},
       new Date(),
     )
     const output: TailOutput = this.jsonEnabled() ? 'json' : (flags.output ?? (process.stdout.isTTY ? 'pretty' : 'json'))
@@ -158,7 +164,7 @@ function describeStart(start: import('../lib/tail/plan.js').TailStart): string {
     case 'time':
       return start.at.toISOString()
     case 'sequence':
-      return `sequence number ${start.sequenceNumber}`
+      return `${start.after ? 'just after ' : ''}sequence number ${start.sequenceNumber}`
     default:
       return start.kind
   }

@@ -94,6 +94,15 @@ describe('clickops tail (end to end)', () => {
       expect(got.every((l) => l.partitionKey === '15' && l.dataEncoding === 'json' && l.data.user_id === '15')).to.equal(true)
       expect(r.stderr).to.match(/tail: reached the tip: 10 matching of \d+ records scanned on shardId-\d+; last sequence number \d+\./)
 
+      // Stop after 4, then carry on from the last sequence number printed: the other 6, none twice.
+      const head = await runCli(['tail', '--endpoint-url', local.endpoint, '--stream', stream, '--user', '15', '--from', 'trim-horizon', '--limit', '4'])
+      const last = /last sequence number (\d+)\./.exec(head.stderr)?.[1]
+      expect(last, head.stderr).to.equal(lines(head.stdout)[3].sequenceNumber)
+      const rest = await runCli(['tail', '--endpoint-url', local.endpoint, '--stream', stream, '--user', '15', '--after-sequence', last!, '--no-follow'])
+      expect(rest.code, rest.stderr).to.equal(0)
+      expect(lines(rest.stdout).map((l) => l.data.n)).to.deep.equal([95, 115, 135, 155, 175, 195])
+      expect(rest.stderr).to.include(`from just after sequence number ${last}`)
+
       const raw = await runCli(['tail', '--endpoint-url', local.endpoint, '--stream', stream, '-u', '15', '--from', 'trim-horizon', '--no-follow', '-o', 'raw', '-n', '2'])
       expect(raw.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l).n)).to.deep.equal([15, 35])
 

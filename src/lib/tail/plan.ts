@@ -15,7 +15,8 @@ export type TailStart =
   | {kind: 'latest'}
   | {kind: 'trim-horizon'}
   | {kind: 'time'; at: Date}
-  | {kind: 'sequence'; sequenceNumber: string}
+  /** At the record with this sequence number, or (`after`) just past it: where an earlier run stopped. */
+  | {kind: 'sequence'; sequenceNumber: string; after?: boolean}
 
 export interface TailPlan {
   /** Only records with this partition key (`--user` / `--partition-key`); every record when absent. */
@@ -35,10 +36,13 @@ export interface TailInput {
   partitionKey?: string
   from?: string
   fromSequence?: string
+  afterSequence?: string
   follow?: boolean
   limit?: number | string
   until?: string
 }
+
+const flagOf = (key: 'from' | 'fromSequence' | 'afterSequence') => ({afterSequence: '--after-sequence', from: '--from', fromSequence: '--from-sequence'})[key]
 
 const LATEST = new Set(['latest', 'now'])
 const TRIM_HORIZON = new Set(['trim-horizon', 'trim_horizon', 'earliest', 'beginning'])
@@ -56,19 +60,22 @@ export function planTail(input: TailInput, now: Date): TailPlan {
     }
   }
 
-  if (input.from !== undefined && input.fromSequence !== undefined) {
-    throw new UsageError('--from and --from-sequence both say where to start; give one of them.')
+  const starts = (['from', 'fromSequence', 'afterSequence'] as const).filter((k) => input[k] !== undefined)
+  if (starts.length > 1) {
+    throw new UsageError(`${starts.map(flagOf).join(' and ')} both say where to start; give one of them.`)
   }
   let start: TailStart
-  if (input.fromSequence !== undefined) {
-    const sequenceNumber = input.fromSequence.trim()
+  const sequence = input.fromSequence ?? input.afterSequence
+  if (sequence !== undefined) {
+    const flag = flagOf(input.fromSequence === undefined ? 'afterSequence' : 'fromSequence')
+    const sequenceNumber = sequence.trim()
     if (!/^\d{1,128}$/.test(sequenceNumber)) {
-      throw new UsageError(`--from-sequence "${input.fromSequence}" is not a sequence number.`, 'A sequence number is a string of digits, as `tail --output json` prints it.')
+      throw new UsageError(`${flag} "${sequence}" is not a sequence number.`, 'A sequence number is a string of digits, as `tail --output json` prints it.')
     }
     if (partitionKey === undefined) {
-      throw new UsageError('--from-sequence needs --user or --partition-key: a sequence number belongs to one shard.', 'Add --user <id>, or start the whole stream at a time with --from.')
+      throw new UsageError(`${flag} needs --user or --partition-key: a sequence number belongs to one shard.`, 'Add --user <id>, or start the whole stream at a time with --from.')
     }
-    start = {kind: 'sequence', sequenceNumber}
+    start = input.afterSequence === undefined ? {kind: 'sequence', sequenceNumber} : {after: true, kind: 'sequence', sequenceNumber}
   } else {
     const from = (input.from ?? 'latest').trim()
     if (LATEST.has(from.toLowerCase())) start = {kind: 'latest'}
@@ -134,7 +141,7 @@ export function readPlan(plan: TailPlan, shards: readonly Shard[], sequenceShard
       case 'time':
         return {timestamp: plan.start.at, type: 'AT_TIMESTAMP'}
       case 'sequence':
-        return {sequenceNumber: plan.start.sequenceNumber, type: 'AT_SEQUENCE_NUMBER'}
+        return {sequenceNumber: plan.start.sequenceNumber, type: plan.start.after ? 'AFTER_SEQUENCE_NUMBER' : 'AT_SEQUENCE_NUMBER'}
       default:
         return {type: 'TRIM_HORIZON'}
     }

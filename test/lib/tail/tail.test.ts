@@ -158,6 +158,17 @@ describe('tail against kinesis-local', function () {
       expect(records.map(n)).to.deep.equal(Array.from({length: 35}, (_, i) => 25 + i))
     })
 
+    it('starts just after a sequence number (--after-sequence): the rest of the history, nothing repeated, also from the last record of a closed parent', async () => {
+      const all = (await run(local.client(), stream, {follow: false, from: 'trim-horizon', user: '35'})).records
+      const {records} = await run(local.client(), stream, {afterSequence: all[25].sequenceNumber, follow: false, user: '35'})
+      expect(records.map(n)).to.deep.equal(Array.from({length: 34}, (_, i) => 26 + i))
+      // The last record a parent shard holds before the reshard: the next one is in its child.
+      const edge = all.findIndex((r, i) => i + 1 < all.length && r.shardId !== all[i + 1].shardId)
+      expect(edge).to.be.greaterThan(-1)
+      const rest = (await run(local.client(), stream, {afterSequence: all[edge].sequenceNumber, follow: false, user: '35'})).records
+      expect(rest.map(n)).to.deep.equal(all.slice(edge + 1).map(n))
+    })
+
     it('stops at --until', async () => {
       const {records, summary} = await run(local.client(), stream, {follow: false, from: 'trim-horizon', until: markB.toISOString(), user: '35'})
       expect(records.map(n)).to.deep.equal(Array.from({length: 20}, (_, i) => i))

@@ -168,7 +168,7 @@ export async function tail(kinesis: KinesisClient, streamName: string, plan: Tai
       throw new ClickopsError(`Kinesis rejected the starting point: ${(error as Error).message}`, {
         cause: error,
         exitCode: ExitCode.USAGE,
-        hint: 'Check --from-sequence (it must belong to a shard that holds the key), or start with --from.',
+        hint: `Check ${plan.start.kind === 'sequence' && plan.start.after ? '--after-sequence' : '--from-sequence'} (it must belong to a shard that holds the key), or start with --from.`,
       })
     }
     throw error

@@ -77,4 +77,24 @@ describe('tail with expired iterators and throttling (mocked client)', () => {
     expect(calls).to.be.greaterThan(14)
     expect(clock.sleeps.filter((ms) => ms === 375 || ms === 750)).to.have.length.at.least(3)
   })
+
+  it('a starting sequence number Kinesis rejects: exit 2, and the hint names the flag that was given', async () => {
+    for (const [input, flag] of [
+      [{afterSequence: '900000000000000000000'}, '--after-sequence'],
+      [{fromSequence: '900000000000000000000'}, '--from-sequence'],
+    ] as const) {
+      const clock = new FakeClock()
+      const stream = new FakeStream(clock)
+      stream.addShard('shard-0', [0n, MAX])
+      // As AWS answers a sequence number of another shard or stream.
+      stream.fault('iterator', 'shard-0', Object.assign(new Error('StartingSequenceNumber 900000000000000000000 used in GetShardIterator on shard shard-0 is invalid.'), {name: 'InvalidArgumentException'}))
+      const error = await tail(stream.client, 's', planTail({...input, follow: false, user: '35'}, new Date(clock.now())), {}, {clock, random: () => 0.5}).then(
+        () => undefined,
+        (e: unknown) => e as {exitCode?: number; hint?: string; message?: string},
+      )
+      expect(error?.message).to.match(/^Kinesis rejected the starting point/)
+      expect(error?.exitCode).to.equal(2)
+      expect(error?.hint).to.equal(`Check ${flag} (it must belong to a shard that holds the key), or start with --from.`)
+    }
+  })
 })

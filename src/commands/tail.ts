@@ -115,7 +115,11 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
       const write = async (chunk: string | Uint8Array) => {
         line.beforeRecord()
         // Wait for the reader to catch up, or for Ctrl-C; either way no listener is left behind.
-        if (!process.stdout.write(chunk)) await once(process.stdout, 'drain', {signal: stop.signal}).catch(() => undefined)
+        if (!process.stdout.write(chunk)) {
+          await once(process.stdout, 'drain', {signal: stop.signal}).catch((error: unknown) => {
+            if (!stop.signal.aborted) throw error // a stdout error ends the run, as any write error does
+          })
+        }
       }
 
       const summary = await tail(

@@ -83,7 +83,6 @@ export async function localStatus(config: LocalConfig, now: () => Date = () => n
   return status
 }
 
-/** Starts every service that is not already running; returns the status and whether anything started. */
 /**
  * What `up` says about services it kept: one running on other ports than the ones asked for stays
  * where it is (moving it means `local down` first).
@@ -102,6 +101,7 @@ function portNotices(kept: readonly {name: string; ports: Partial<Record<LocalPo
   return notices
 }
 
+/** Starts every service that is not already running; returns the status, what started, and notices about kept services. */
 export async function localUp(config: LocalConfig, options: UpOptions = {}): Promise<{started: string[]; status: LocalStatus; notices: string[]}> {
   const specs = options.services ?? STACK_SERVICES
   const now = options.now ?? (() => new Date())

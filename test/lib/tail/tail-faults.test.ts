@@ -88,7 +88,7 @@ describe('tail with expired iterators and throttling (mocked client)', () => {
       stream.addShard('shard-0', [0n, MAX])
       // As AWS answers a sequence number of another shard or stream.
       stream.fault('iterator', 'shard-0', Object.assign(new Error('StartingSequenceNumber 900000000000000000000 used in GetShardIterator on shard shard-0 is invalid.'), {name: 'InvalidArgumentException'}))
-      const error = await tail(stream.client, 's', planTail({...input, follow: false, user: '35'}, new Date(clock.now())), {}, {clock, random: () => 0.5}).then(
+      const error = await tail(stream.client, 's', planTail({...input, follow: false, user: '35'}, new Date(clock.now())), {onRecord: () => undefined}, {clock, random: () => 0.5}).then(
         () => undefined,
         (e: unknown) => e as {exitCode?: number; hint?: string; message?: string},
       )

@@ -22,14 +22,13 @@ import {compileModels} from '../src/lib/gateway/validate.js'
 import {formatRequestTime, renderTemplate, type VtlContext} from '../src/lib/gateway/vtl.js'
 import {post, sampleEvents, startTestGateway, writeTestApi} from '../test/helpers/gateway.js'
 import {createStream, startKinesisLocal, uniqueStreamName} from '../test/helpers/kinesis-local.js'
+import {median, round} from './stats.js'
 import type {Bench, BenchFigure} from './types.js'
 
 const SINGLE_CALLS = Number(process.env.BENCH_GATEWAY_CALLS ?? 200)
 const BATCH_CALLS = Number(process.env.BENCH_GATEWAY_BATCHES ?? 30)
 const CPU_ROUNDS = Number(process.env.BENCH_GATEWAY_CPU_ROUNDS ?? 50)
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-const round = (x: number) => Math.round(x * 100) / 100
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now()

@@ -8,6 +8,7 @@ import {fileURLToPath} from 'node:url'
 
 import {createGenerator, eventJson} from '../src/lib/clickstream/generator.js'
 import {parseHotUser} from '../src/lib/clickstream/users.js'
+import {round} from './stats.js'
 import type {Bench, BenchFigure} from './types.js'
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
@@ -38,7 +39,7 @@ const bench: Bench = {
     const fixed = createGenerator(options, clock).next()
     const gen: number[] = []
     const floor: number[] = []
-    for (let round = 0; round < 3; round++) {
+    for (let attempt = 0; attempt < 3; attempt++) {
       const g = createGenerator(options, clock)
       gen.push(rate(N, () => eventJson(g.next())))
       floor.push(rate(N, () => JSON.stringify(fixed)))
@@ -83,5 +84,4 @@ const bench: Bench = {
   },
 }
 
-const round = (x: number) => Math.round(x * 100) / 100
 export default bench

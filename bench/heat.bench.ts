@@ -14,6 +14,7 @@ import {collectLoad} from '../src/lib/load/index.js'
 import {SHARD_METRICS} from '../src/lib/load/cloudwatch.js'
 import type {LoadSnapshot} from '../src/lib/load/types.js'
 import {FakeStdin, FakeStdout, KEYS, syntheticSnapshot, waitFor} from '../test/ui/heat-fixtures.js'
+import {median, round} from './stats.js'
 import type {Bench, BenchFigure} from './types.js'
 
 const SHARDS = Number(process.env.BENCH_HEAT_SHARDS ?? 10_000)
@@ -22,8 +23,6 @@ const BASELINE_RUNS = Number(process.env.BENCH_HEAT_BASELINE_RUNS ?? 1)
 const WIDTH = 160
 const HEIGHT = 50
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-const round = (x: number) => Math.round(x * 100) / 100
 
 /** A feed whose reads the benchmark answers by hand. */
 function manualFeed() {

@@ -13,6 +13,7 @@ import {averageBasedCount, planScaling, stepPath, type PlanInput} from '../src/l
 import {POLICY_DEFAULTS} from '../src/lib/scaling/policy.js'
 // @ts-expect-error a plain ES module without types, shared with the first-call child
 import {skewedInput as skewed} from './fixtures/plan-input.mjs'
+import {median, round} from './stats.js'
 import type {Bench, BenchFigure} from './types.js'
 
 const RUNS = Number(process.env.BENCH_PLAN_RUNS ?? 21)
@@ -44,8 +45,6 @@ function time(fn: () => unknown): number {
   return Number(process.hrtime.bigint() - start) / 1e6
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-const round = (x: number) => Math.round(x * 100) / 100
 
 const bench: Bench = {
   name: 'plan',

@@ -13,6 +13,7 @@ import {silenceSdkNodeWarning} from '../src/lib/aws/clients.js'
 import {createGenerator, eventJson} from '../src/lib/clickstream/generator.js'
 import {PUT_RECORDS_MAX_RECORDS} from '../src/lib/kinesis/limits.js'
 import {createStream, startKinesisLocal} from '../test/helpers/kinesis-local.js'
+import {round} from './stats.js'
 import type {Bench, BenchFigure} from './types.js'
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
@@ -89,5 +90,4 @@ const bench: Bench = {
   },
 }
 
-const round = (x: number) => Math.round(x * 100) / 100
 export default bench

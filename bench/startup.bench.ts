@@ -2,6 +2,7 @@
 import {spawnSync} from 'node:child_process'
 import {fileURLToPath} from 'node:url'
 
+import {median, round} from './stats.js'
 import type {Bench, BenchFigure} from './types.js'
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
@@ -15,10 +16,6 @@ function timeOnce(args: string[]): number {
   return ms
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]
-}
 
 const bench: Bench = {
   name: 'startup',
@@ -51,5 +48,4 @@ const bench: Bench = {
   },
 }
 
-const round = (x: number) => Math.round(x * 100) / 100
 export default bench

@@ -14,6 +14,7 @@ import {readShard} from '../src/lib/kinesis/reader.js'
 import {formatJson} from '../src/lib/tail/format.js'
 import {planTail} from '../src/lib/tail/plan.js'
 import {tail} from '../src/lib/tail/tail.js'
+import {round} from './stats.js'
 import type {Bench, BenchFigure} from './types.js'
 
 const USERS = 200
@@ -119,7 +120,6 @@ async function measureReader(perShard: number): Promise<number> {
   return scanned / (Number(process.hrtime.bigint() - started) / 1e9)
 }
 
-const round = (x: number) => Math.round(x * 100) / 100
 
 const bench: Bench = {
   name: 'tail',

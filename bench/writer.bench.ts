@@ -16,6 +16,7 @@ import {fileURLToPath} from 'node:url'
 
 import {silenceSdkNodeWarning} from '../src/lib/aws/clients.js'
 import {createGenerator, eventJson} from '../src/lib/clickstream/generator.js'
+import {round} from './stats.js'
 import type {Bench, BenchFigure} from './types.js'
 
 const BIN = fileURLToPath(new URL('../bin/run.js', import.meta.url))
@@ -151,5 +152,4 @@ const bench: Bench = {
   },
 }
 
-const round = (x: number) => Math.round(x * 100) / 100
 export default bench

@@ -129,9 +129,9 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
         {
           onPlan: (p) => {
             if (plan.partitionKey !== undefined) {
-              note(`tail: ${what} (hash ${p.hash}) → ${p.lineage.join(' → ')}, from ${describeStart(plan.start)}${plan.follow ? '' : ' to the tip'}.`)
+              note(`tail: ${what} (hash ${p.hash}) → ${p.lineage.join(' → ')}, from ${format.describeStart(plan.start)}${plan.follow ? '' : ' to the tip'}.`)
             } else {
-              note(`tail: ${p.initial.length} of ${p.shardCount} shards of ${stream} to start with, from ${describeStart(plan.start)}${plan.follow ? '' : ' to the tip'}, merged in arrival order.`)
+              note(`tail: ${p.initial.length} of ${p.shardCount} shards of ${stream} to start with, from ${format.describeStart(plan.start)}${plan.follow ? '' : ' to the tip'}, merged in arrival order.`)
             }
           },
           onReady: (shards) => {
@@ -152,7 +152,7 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
         {signal: stop.signal, targetName: target.kind},
       )
       line.stop()
-      this.note(summaryLine(summary, plan.limit))
+      this.note(format.formatSummary(summary, plan.limit))
       return this.jsonEnabled() ? undefined : summary
     } finally {
       status?.stop()
@@ -161,23 +161,4 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
       process.stdout.off('error', onStdoutError)
     }
   }
-}
-
-function describeStart(start: import('../lib/tail/plan.js').TailStart): string {
-  switch (start.kind) {
-    case 'time':
-      return start.at.toISOString()
-    case 'sequence':
-      return `${start.after ? 'just after ' : ''}sequence number ${start.sequenceNumber}`
-    default:
-      return start.kind
-  }
-}
-
-function summaryLine(s: TailSummary, limit?: number): string {
-  const n = (x: number) => x.toLocaleString('en-US')
-  const why = {limit: `--limit ${limit} reached`, signal: 'stopped', tip: 'reached the tip', until: '--until reached'}[s.stoppedBy]
-  const shards = s.shards.length === 1 ? s.shards[0] : `${s.shards.length} shards`
-  const last = s.lastSequenceNumber === undefined ? '' : `; last sequence number ${s.lastSequenceNumber}`
-  return `tail: ${why}: ${n(s.matched)} matching of ${n(s.scanned)} records scanned on ${shards}${last}.`
 }

@@ -3,7 +3,9 @@
  * function, so the command decides whether the terminal gets any.
  */
 import {formatDuration} from '../parse.js'
+import type {TailStart} from './plan.js'
 import type {TailRecord} from './records.js'
+import type {TailSummary} from './tail.js'
 
 export const OUTPUTS = ['pretty', 'json', 'raw'] as const
 export type TailOutput = (typeof OUTPUTS)[number]
@@ -111,4 +113,25 @@ export function formatStatus(status: TailStatus, width = 120): string {
   const line = parts.join(' · ')
   const max = Math.max(20, width)
   return line.length > max ? `${line.slice(0, max - 1)}…` : line
+}
+
+/** Where a tail starts, in words ("trim-horizon", an ISO time, "just after sequence number N"). */
+export function describeStart(start: TailStart): string {
+  switch (start.kind) {
+    case 'time':
+      return start.at.toISOString()
+    case 'sequence':
+      return `${start.after ? 'just after ' : ''}sequence number ${start.sequenceNumber}`
+    default:
+      return start.kind
+  }
+}
+
+/** The line `tail` ends with: why it stopped, the counts and the last sequence number (to carry on from). */
+export function formatSummary(s: TailSummary, limit?: number): string {
+  const n = (x: number) => x.toLocaleString('en-US')
+  const why = {limit: `--limit ${limit} reached`, signal: 'stopped', tip: 'reached the tip', until: '--until reached'}[s.stoppedBy]
+  const shards = s.shards.length === 1 ? s.shards[0] : `${s.shards.length} shards`
+  const last = s.lastSequenceNumber === undefined ? '' : `; last sequence number ${s.lastSequenceNumber}`
+  return `tail: ${why}: ${n(s.matched)} matching of ${n(s.scanned)} records scanned on ${shards}${last}.`
 }

@@ -2,7 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, ClickopsError, ExitCode, UsageError} from '../cli/base-command.js'
 import type {DestroyResult} from '../lib/provision/provision.js'
-import {interruptible, renderPlan} from './provision.js'
+import {interruptible} from '../cli/interrupt.js'
+import {renderPlan, STOPPING} from './provision.js'
 
 export type {DestroyResult}
 
@@ -38,7 +39,7 @@ Order: WAF association, usage plan, API key, REST API (with its stages), IAM rol
       import('../lib/provision/plan.js'),
     ])
     const config = resolveLocalConfig()
-    const stop = interruptible((m) => this.note(m))
+    const stop = interruptible({onFirst: () => this.note(STOPPING)})
     const deps = {
       clients,
       gatewayEndpoint: localEndpoints.gateway ?? `http://127.0.0.1:${config.ports.gateway}`,

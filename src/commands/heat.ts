@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, ClickopsError, ExitCode, UsageError} from '../cli/base-command.js'
+import {interruptible} from '../cli/interrupt.js'
 import {inCi} from '../cli/output.js'
 import type {LoadSnapshot, LoadSourceName} from '../lib/load/types.js'
 import {formatDuration, parseDuration} from '../lib/parse.js'
@@ -85,12 +86,8 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
     const {clients, region, stream} = await this.connect()
     const [{collectLoad, openLoadFeed}, kinesis] = await Promise.all([import('../lib/load/index.js'), clients.kinesis()])
     const cloudwatch = source === 'cloudwatch' ? await clients.cloudwatch() : undefined
-    const stop = new AbortController()
-    const onSigint = () => {
-      // A second Ctrl-C does not wait for anything.
-      if (stop.signal.aborted) process.exit(ExitCode.INTERRUPTED)
-      stop.abort()
-    }
+    // The live view reads Ctrl-C as a key itself; a snapshot stops on the first, and quits on the second.
+    const stop = interruptible({signals: live ? [] : ['SIGINT']})
     const args = {cloudwatch, kinesis, signal: stop.signal, source, streamName: stream, targetName: target.kind, windowMs}
 
     if (live) {
@@ -108,7 +105,6 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
       return undefined
     }
 
-    process.on('SIGINT', onSigint)
     let snapshot: LoadSnapshot
     try {
       if (source === 'stream') this.note(`Reading every open shard of "${stream}" over the last ${formatDuration(windowMs)}…`)
@@ -122,7 +118,7 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
       if (stop.signal.aborted) throw new ClickopsError('Interrupted before the snapshot was complete.', {cause: error, exitCode: ExitCode.INTERRUPTED})
       throw error
     } finally {
-      process.off('SIGINT', onSigint)
+      stop.dispose()
     }
     const result: HeatResult = {...snapshot, region, target: target.kind}
     if (!this.jsonEnabled()) {

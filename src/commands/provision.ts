@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
+import {interruptible} from '../cli/interrupt.js'
 import {style, table, type Style} from '../cli/output.js'
 import type {PlanItem} from '../lib/provision/plan.js'
 import type {ProvisionResult} from '../lib/provision/provision.js'
@@ -67,7 +68,7 @@ Provision never reshards an existing stream: use \`clickops scale\` for that.`
     if (desired.webAclArn) checkWebAclRegion(desired.webAclArn, region)
     const [{resolveLocalConfig}, {provision}] = await Promise.all([import('../lib/local/config.js'), import('../lib/provision/provision.js')])
     const config = resolveLocalConfig()
-    const stop = interruptible((m) => this.note(m))
+    const stop = interruptible({onFirst: () => this.note(STOPPING)})
     try {
       const result = await provision(
         desired,
@@ -90,24 +91,8 @@ Provision never reshards an existing stream: use \`clickops scale\` for that.`
   }
 }
 
-/** First Ctrl-C: stop after the change under way (exit 130, a re-run finishes). Second: stop now. */
-export function interruptible(note: (message: string) => void): {signal: AbortSignal; dispose(): void} {
-  const controller = new AbortController()
-  const onSignal = () => {
-    if (controller.signal.aborted) process.exit(130)
-    note('Stopping after the change under way (Ctrl-C again to stop at once; run the command again to finish).')
-    controller.abort()
-  }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
-  return {
-    dispose() {
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    },
-    signal: controller.signal,
-  }
-}
+/** What the first Ctrl-C says while a plan is applied (provision, destroy): a re-run finishes it. */
+export const STOPPING = 'Stopping after the change under way (Ctrl-C again to stop at once; run the command again to finish).'
 
 const ACTION_STYLE: Record<string, Style[]> = {create: ['green'], delete: ['red'], skip: ['dim'], unchanged: ['dim'], update: ['yellow']}
 

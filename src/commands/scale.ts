@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand, ExitCode, UsageError} from '../cli/base-command.js'
+import {BaseCommand, UsageError} from '../cli/base-command.js'
+import {interruptible} from '../cli/interrupt.js'
 import {style, table} from '../cli/output.js'
 import type {ScalingRun} from '../lib/scaling/index.js'
 import type {PolicyKey, ResolvedPolicy, ScalingPolicy, SettingOrigin} from '../lib/scaling/policy.js'
@@ -102,14 +103,10 @@ Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (
     const {clients, region, stream} = await this.connect()
     const [{runScaling}, kinesis] = await Promise.all([import('../lib/scaling/index.js'), clients.kinesis()])
     const cloudwatch = source === 'cloudwatch' ? await clients.cloudwatch() : undefined
-    const stop = new AbortController()
-    const onSigint = () => {
-      // A second Ctrl-C does not wait any longer.
-      if (stop.signal.aborted) process.exit(ExitCode.INTERRUPTED)
-      this.note('Interrupt: stopping after the current call (a change already accepted continues on AWS); Ctrl-C again to quit now…')
-      stop.abort()
-    }
-    process.on('SIGINT', onSigint)
+    const stop = interruptible({
+      onFirst: () => this.note('Interrupt: stopping after the current call (a change already accepted continues on AWS); Ctrl-C again to quit now…'),
+      signals: ['SIGINT'],
+    })
     let run: ScalingRun
     try {
       run = await runScaling({
@@ -127,7 +124,7 @@ Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (
         waitTimeoutMs,
       })
     } finally {
-      process.off('SIGINT', onSigint)
+      stop.dispose()
     }
 
     const result: ScaleResult = {...run, policy: {...policy, source}, policyOrigins: resolved.origins, region, streamName: stream, target: target.kind}

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 import {once} from 'node:events'
 
 import {BaseCommand} from '../cli/base-command.js'
+import {interruptible} from '../cli/interrupt.js'
 import {colorEnabled, style} from '../cli/output.js'
 import {StatusLine} from '../cli/status-line.js'
 import type {TailOutput} from '../lib/tail/format.js'
@@ -85,18 +86,10 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
     const output: TailOutput = this.jsonEnabled() ? 'json' : (flags.output ?? (process.stdout.isTTY ? 'pretty' : 'json'))
     this.target() // validates the global flags before anything starts
 
-    const stop = new AbortController()
-    let interrupts = 0
-    const onSigint = () => {
-      interrupts += 1
-      if (interrupts > 1) process.exit(130)
-      stop.abort()
-    }
+    const stop = interruptible()
     const onStdoutError = (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE') stop.abort()
     }
-    process.on('SIGINT', onSigint)
-    process.on('SIGTERM', onSigint)
     process.stdout.on('error', onStdoutError)
     let status: StatusLine | undefined
 
@@ -156,8 +149,7 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
       return this.jsonEnabled() ? undefined : summary
     } finally {
       status?.stop()
-      process.off('SIGINT', onSigint)
-      process.off('SIGTERM', onSigint)
+      stop.dispose()
       process.stdout.off('error', onStdoutError)
     }
   }

@@ -18,8 +18,16 @@ export type ScaleResult = ScalingRun & {
 }
 
 export default class Scale extends BaseCommand<typeof Scale> {
-  static override summary = 'Right-size the stream with UpdateShardCount, deciding on the hottest shard, not the average.'
-  static override description = `Reads the per-shard load over --window, projects it onto N uniform shards (each shard's load spread over its hash range, known hot keys kept whole) and picks the smallest N whose hottest projected shard stays at or under --target-utilization (utilisation = max(bytes/s ÷ 1 MiB, records/s ÷ 1,000) per shard). Scales in only when the smaller count stays under the target by --scale-in-margin and the cooldown has passed. Plans around AWS's limits: each UpdateShardCount call within half to double the count (so 4 → 20 is 4 → 8 → 16 → 20), 10 calls per rolling 24 h, 10,000 shards per stream, the account's shard quota. Each change is recorded in the stream's "clickops/scaling" tag, so cooldowns and the budget hold across hosts and cron runs; overlapping runs are safe.
+  static override summary = 'Right-size the stream, deciding on the hottest shard, not the average: split the hot shard where its traffic is, or UpdateShardCount.'
+  static override description = `Reads the per-shard load over --window (each shard's load spread over its hash range, known hot keys kept whole) and plans two ways (--strategy):
+
+uniform: UpdateShardCount to the smallest N uniform shards whose hottest projected shard stays at or under --target-utilization (utilisation = max(bytes/s ÷ 1 MiB, records/s ÷ 1,000) per shard). Each call within half to double the count (so 4 → 20 is 4 → 8 → 16 → 20), 10 calls per rolling 24 h.
+
+targeted: SplitShard of each shard over the target at the traffic-weighted hash key (into the fewest parts that fit), MergeShards of adjacent shards that stay under the target minus --scale-in-margin together. No 24 h budget; one call at a time.
+
+auto (the default): both, and the one that fits with fewer open shards (ties: fewer calls).
+
+Scales in only when the smaller layout stays under the target by --scale-in-margin and the cooldown has passed. Plans within 10,000 shards per stream and the account's shard quota. Each change is recorded in the stream's "clickops/scaling" tag, so cooldowns and the budget hold across hosts and cron runs; overlapping runs are safe.
 
 Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (cooldown, 24 h budget, quota, on-demand stream, change in progress), 2 invalid input, 3 no such stream, 1 error, 130 interrupted.`
 
@@ -28,6 +36,7 @@ Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (
     {command: '<%= config.bin %> scale --target aws --stream clickstream --min-shards 2 --max-shards 64', description: 'Plan from CloudWatch and apply the UpdateShardCount steps.'},
     {command: '<%= config.bin %> scale --target aws --policy /etc/clickops/scale.yaml --json', description: 'Cron: the settings per stream from a policy file, one JSON document for the log.'},
     {command: '<%= config.bin %> scale --source stream --window 5m --basis mean', description: 'Decide on the mean of the last 5 minutes read from the stream itself.'},
+    {command: '<%= config.bin %> scale --strategy targeted --dry-run', description: 'Plan SplitShard/MergeShards steps only: split the hot shard where its traffic is.'},
   ]
 
   static override flags = {
@@ -60,6 +69,10 @@ Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (
     }),
     'cooldown-in': Flags.string({description: 'Time since the last change before a scale-in, e.g. 2h (at least the window, too). Default 1h.', helpValue: 'DURATION'}),
     'cooldown-out': Flags.string({description: 'Time since the last change before a scale-out, e.g. 10m. Default 5m.', helpValue: 'DURATION'}),
+    strategy: Flags.option({
+      description: 'How to reshard: uniform (UpdateShardCount, equal ranges), targeted (SplitShard the hot shards at their traffic-weighted key, MergeShards adjacent cold ones), or auto (plan both, apply the one with fewer open shards), e.g. --strategy targeted. Default auto.',
+      options: ['uniform', 'targeted', 'auto'] as const,
+    })(),
     wait: Flags.boolean({
       allowNo: true,
       default: true,
@@ -84,6 +97,7 @@ Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (
         'min-shards': flags['min-shards'],
         'scale-in-margin': flags['scale-in-margin'],
         source: flags.source,
+        strategy: flags.strategy,
         'target-utilization': flags['target-utilization'],
         window: flags.window,
       },
@@ -140,7 +154,17 @@ function render(r: ScaleResult): string {
   const mode = r.stream.mode === 'ON_DEMAND' ? 'on-demand' : 'provisioned'
   const load = r.load ? `; load from ${r.load.source} over ${formatDuration(r.load.windowSeconds * 1000)} (${plan.basis})` : ''
   lines.push(`${style(r.streamName, 'bold')}: ${plan.currentShards} open shards, ${mode}, ${r.stream.status}${load}; target ${pct(plan.targetUtilization)}`)
-  if (plan.steps.length > 0 || r.load) {
+  if (plan.strategy === 'targeted' && plan.steps.length > 0) {
+    const rows: string[][] = [['now', '', '', '', String(plan.currentShards), pct(plan.current.maxUtilization)]]
+    for (const s of plan.steps) {
+      const applied = r.execution?.applied.find((a) => a.step === s.step)
+      const mark = applied ? (applied.completed ? ' ✓' : ' …') : s.runnable ? '' : ' (not now)'
+      const shard = s.action === 'split' ? (applied?.shardId ?? s.shardId ?? `new, from ${shortKey(s.startingHashKey!)}`) : `${applied?.shardId ?? s.shardId ?? `new, from ${shortKey(s.startingHashKey!)}`} + ${applied?.adjacentShardId ?? s.adjacentShardId ?? 'new'}`
+      const key = s.action === 'split' ? s.newStartingHashKey! : `${s.startingHashKey}–${s.adjacentEndingHashKey}`
+      rows.push([String(s.step), `${s.action}${mark}`, shard, key, `${s.from} → ${s.to}`, pct(s.projectedMaxUtilization)])
+    }
+    lines.push('', table(['step', 'action', 'shard', 'hash key', 'open shards', 'max util'], rows, {align: ['left', 'left', 'left', 'left', 'left', 'right']}))
+  } else if (plan.steps.length > 0 || r.load) {
     const rows: (string | number)[][] = [['now', String(plan.currentShards), pct(plan.current.maxUtilization), pct(plan.current.meanUtilization), String(plan.budget.left)]]
     for (const s of plan.steps) {
       const applied = r.execution?.applied.find((a) => a.step === s.step)
@@ -153,9 +177,20 @@ function render(r: ScaleResult): string {
   return lines.join('\n')
 }
 
+/** The first digits of a hash key, for the table (the whole key is in --json). */
+function shortKey(key: string): string {
+  return key.length > 12 ? `${key.slice(0, 8)}…` : key
+}
+
 function verdict(r: ScaleResult): string {
   const {plan} = r
-  const chain = (steps: {from: number; to: number}[]) => [steps[0].from, ...steps.map((s) => s.to)].join(' → ')
+  const chain = (steps: {from: number; to: number; action?: string}[]) => {
+    if (plan.strategy !== 'targeted') return [steps[0].from, ...steps.map((s) => s.to)].join(' → ')
+    const splits = steps.filter((s) => s.action === 'split').length
+    const merges = steps.filter((s) => s.action === 'merge').length
+    const what = [splits > 0 ? `${splits} split${splits === 1 ? '' : 's'}` : '', merges > 0 ? `${merges} merge${merges === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ')
+    return `${steps[0].from} → ${steps.at(-1)!.to} open shards (${what})`
+  }
   switch (r.outcome) {
     case 'nothing-to-do': {
       const keys = plan.hotKeys.map((k) => `"${k.partitionKey}"`).join(', ')

@@ -59,25 +59,7 @@ export async function applySteps(steps: readonly Step[], options: ApplyOptions &
   return done
 }
 
-/** Retries `fn` while `retryable(error)` (IAM's eventual consistency), with exponential backoff. */
-export async function withBackoff<T>(
-  fn: () => Promise<T>,
-  retryable: (error: unknown) => boolean,
-  options: {sleep: (ms: number) => Promise<void>; attempts?: number; firstDelayMs?: number; maxDelayMs?: number; onRetry?: (attempt: number, error: unknown) => void},
-): Promise<T> {
-  const attempts = options.attempts ?? 8
-  let delay = options.firstDelayMs ?? 2000
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn()
-    } catch (error) {
-      if (attempt >= attempts || !retryable(error)) throw error
-      options.onRetry?.(attempt, error)
-      await options.sleep(delay)
-      delay = Math.min(delay * 2, options.maxDelayMs ?? 20_000)
-    }
-  }
-}
+export {withBackoff} from '../backoff.js'
 
 /** Canonical JSON (sorted keys) for comparing policy documents and such. */
 export function canonical(value: unknown): string {

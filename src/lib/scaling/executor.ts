@@ -1,10 +1,12 @@
 /**
- * The executor: applies a plan's runnable steps with UpdateShardCount (UNIFORM_SCALING), one at a
- * time, waiting for ACTIVE between steps (and after the last unless told not to), and records each
- * call in the stream's history tag so cooldowns and the 24 h budget hold across hosts and cron runs.
+ * The executor: applies a plan's runnable steps, UpdateShardCount (UNIFORM_SCALING) or SplitShard
+ * and MergeShards (targeted), one at a time, waiting for ACTIVE between steps (and after the last
+ * unless told not to), and records each call in the stream's history tag so cooldowns and the 24 h
+ * budget hold across hosts and cron runs.
  *
  * Safe when two runs overlap. Before each call it checks, in order: the stream is ACTIVE; it still
- * has the open shard count the step starts from; no other run recorded a change since this run read
+ * has the open shard count the step starts from, and (split, merge) the shards the step acts on are
+ * still open with the hash ranges the plan saw; no other run recorded a change since this run read
  * the history. It then records its own entry first (read-modify-write of the tag), reads the tag
  * back to make sure the entry survived, and only then calls UpdateShardCount; a call that fails
  * takes its entry out again. Kinesis itself is the final arbiter: a second UpdateShardCount while
@@ -12,21 +14,29 @@
  */
 import {setTimeout as delay} from 'node:timers/promises'
 
-import {UpdateShardCountCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
+import {MergeShardsCommand, SplitShardCommand, UpdateShardCountCommand, type KinesisClient, type Shard} from '@aws-sdk/client-kinesis'
 
+import {withBackoff} from '../backoff.js'
 import {ClickopsError} from '../errors.js'
 import {UPDATE_SHARD_COUNT_CALLS_PER_24H} from '../kinesis/limits.js'
+import {listShards, openShards} from '../kinesis/shards.js'
 import {formatDuration} from '../parse.js'
 import type {ScalingEvent} from './history.js'
-import type {AccountQuota, BlockKind, ScalingPlan} from './planner.js'
+import type {AccountQuota, BlockKind, PlanStep, ScalingPlan, StepAction} from './planner.js'
 import {describeStreamFacts, readHistory, sameEvent, writeHistory} from './state.js'
 
 export type ExecutionBlockKind = BlockKind | 'changed' | 'concurrent' | 'limit'
 
 export interface AppliedStep {
   step: number
+  action: StepAction
+  /** Open shards before and after. */
   from: number
   to: number
+  /** split: the shard split and the new starting hash key; merge: the two shards merged. */
+  shardId?: string
+  adjacentShardId?: string
+  newStartingHashKey?: string
   /** When UpdateShardCount was called, ISO-8601. */
   at: string
   /** True once the stream was seen ACTIVE with `to` open shards. */
@@ -58,7 +68,13 @@ export interface ExecuteArgs {
   onProgress?: (msg: string) => void
   signal?: AbortSignal
   targetName?: string
+  /** First backoff after SplitShard/MergeShards is refused for the call rate (LimitExceededException). */
+  retryDelayMs?: number
 }
+
+/** SplitShard and MergeShards: 5 transactions per second per account; a refusal is retried this often. */
+const SPLIT_MERGE_ATTEMPTS = 6
+const SPLIT_MERGE_FIRST_DELAY_MS = 1000
 
 export const DEFAULT_WAIT_TIMEOUT_MS = 30 * 60 * 1000
 const DEFAULT_POLL_MS = 1000
@@ -81,7 +97,7 @@ export async function executePlan(args: ExecuteArgs): Promise<ExecutionResult> {
   if (plan.blocked !== undefined) return result('blocked', {blocked: plan.blocked})
 
   for (const [i, step] of steps.entries()) {
-    const label = `step ${i + 1}/${steps.length} (${step.from} → ${step.to})`
+    const label = `step ${i + 1}/${steps.length} (${step.action === 'update-shard-count' ? '' : `${step.action}, `}${step.from} → ${step.to})`
     if (args.signal?.aborted) return result('interrupted')
 
     // 1. The stream is ACTIVE and still where this step starts.
@@ -95,6 +111,12 @@ export async function executePlan(args: ExecuteArgs): Promise<ExecutionResult> {
         `The stream has ${facts.openShardCount} open shards, but ${label} starts from ${step.from}: it changed since the plan was made; run again to re-plan.`,
       )
     }
+    let target: {shard: Shard; adjacent?: Shard} | undefined
+    if (step.action !== 'update-shard-count') {
+      const found = findStepShards(openShards(await listShards(kinesis, streamName)), step)
+      if (typeof found === 'string') return blocked('changed', `${label}: ${found} It changed since the plan was made; run again to re-plan.`)
+      target = found
+    }
 
     // 2. No other run recorded a change since this one read the history.
     const before = await readHistory(kinesis, streamName)
@@ -105,6 +127,7 @@ export async function executePlan(args: ExecuteArgs): Promise<ExecutionResult> {
 
     // 3. Record the call first, then make sure the entry survived a concurrent writer.
     const entry: ScalingEvent = {at: Math.floor(clock().getTime() / 1000) * 1000, from: step.from, to: step.to}
+    if (step.action !== 'update-shard-count') entry.kind = step.action
     await writeHistory(kinesis, streamName, [...before.events, entry], clock())
     const after = await readHistory(kinesis, streamName)
     const rival = newerThan(after.events, [...known, entry])
@@ -115,33 +138,59 @@ export async function executePlan(args: ExecuteArgs): Promise<ExecutionResult> {
     known.push(entry)
 
     // 4. The call.
-    progress(`${label}: UpdateShardCount ${step.from} → ${step.to} (UNIFORM_SCALING)`)
     const startedMs = clock().getTime()
+    const record: AppliedStep = {action: step.action, at: new Date(startedMs).toISOString(), completed: false, from: step.from, step: step.step, to: step.to}
     try {
-      await kinesis.send(new UpdateShardCountCommand({ScalingType: 'UNIFORM_SCALING', StreamName: streamName, TargetShardCount: step.to}))
+      if (target === undefined) {
+        progress(`${label}: UpdateShardCount ${step.from} → ${step.to} (UNIFORM_SCALING)`)
+        await kinesis.send(new UpdateShardCountCommand({ScalingType: 'UNIFORM_SCALING', StreamName: streamName, TargetShardCount: step.to}))
+      } else {
+        record.shardId = target.shard.ShardId!
+        if (step.action === 'split') {
+          record.newStartingHashKey = step.newStartingHashKey!
+          progress(`${label}: SplitShard ${target.shard.ShardId} at ${step.newStartingHashKey}`)
+          const command = new SplitShardCommand({NewStartingHashKey: step.newStartingHashKey!, ShardToSplit: target.shard.ShardId!, StreamName: streamName})
+          await retryRate(() => kinesis.send(command), args, progress, label)
+        } else {
+          record.adjacentShardId = target.adjacent!.ShardId!
+          progress(`${label}: MergeShards ${target.shard.ShardId} + ${target.adjacent!.ShardId}`)
+          const command = new MergeShardsCommand({AdjacentShardToMerge: target.adjacent!.ShardId!, ShardToMerge: target.shard.ShardId!, StreamName: streamName})
+          await retryRate(() => kinesis.send(command), args, progress, label)
+        }
+      }
     } catch (error) {
       const name = (error as {name?: string}).name
       const message = (error as Error).message ?? ''
+      if (args.signal?.aborted && name === 'AbortError') {
+        await removeEntry(kinesis, streamName, entry, clock, notices)
+        return result('interrupted')
+      }
       // The SDK retries throttling (LimitExceededException included: Kinesis also uses it for the
       // call rate). If an earlier attempt's response was lost, that attempt may have been applied:
       // then the entry stays (stricter cooldowns, never looser).
       const attempts = (error as {$metadata?: {attempts?: number}}).$metadata?.attempts ?? 1
       if (attempts > 1 && name === 'ResourceInUseException') {
-        notices.push(`UpdateShardCount was retried and then refused as in progress: an earlier attempt may have been applied, so its history entry is kept.`)
+        notices.push(`${callName(step.action)} was retried and then refused as in progress: an earlier attempt may have been applied, so its history entry is kept.`)
       } else {
         await removeEntry(kinesis, streamName, entry, clock, notices)
       }
       if (name === 'ResourceInUseException') {
         return blocked('in-progress', `Kinesis refused ${label}: a change is already in progress (ResourceInUseException); nothing more was changed.`)
       }
+      if (name === 'LimitExceededException' && step.action !== 'update-shard-count') {
+        const quota = isQuotaMessage(message)
+        const words = quota
+          ? `${step.to} open shards would exceed the account's shard quota; ask AWS for a higher quota or lower --max-shards.`
+          : `still refused for the call rate (${callName(step.action)}: 5 transactions per second per account) after ${SPLIT_MERGE_ATTEMPTS} attempts.`
+        return blocked(quota ? 'quota' : 'limit', `Kinesis refused ${label}: ${words} (LimitExceededException: ${message})`)
+      }
       if (name === 'LimitExceededException') {
         const which = whichLimit(message, step, args.quota)
         return blocked(which.kind, `Kinesis refused ${label}: ${which.words} (LimitExceededException: ${message})`)
       }
       const done = applied.length > 0 ? ` after ${applied.map((a) => `${a.from} → ${a.to}`).join(', ')} was applied` : ''
-      throw new ClickopsError(`UpdateShardCount ${step.from} → ${step.to} failed${done}: ${message || name}`, {cause: error})
+      throw new ClickopsError(`${callName(step.action)} ${step.from} → ${step.to} failed${done}: ${message || name}`, {cause: error})
     }
-    const record: AppliedStep = {at: new Date(startedMs).toISOString(), completed: false, from: step.from, step: step.step, to: step.to}
     applied.push(record)
 
     // 5. Wait for ACTIVE (between steps always; after the last with --wait).
@@ -150,7 +199,10 @@ export async function executePlan(args: ExecuteArgs): Promise<ExecutionResult> {
       progress(`${label}: accepted; not waiting for it to finish (--no-wait).`)
       return result('scaled')
     }
-    const waited = await waitForActive({...args, clock, label, progress, startedMs, streamName})
+    // A split or merge is over in seconds: Ctrl-C lets it finish and stops before the next step (a
+    // second Ctrl-C quits at once). UpdateShardCount can run for many minutes: Ctrl-C stops waiting.
+    const uniform = step.action === 'update-shard-count'
+    const waited = await waitForActive({...args, clock, label, progress, signal: uniform ? args.signal : undefined, startedMs, streamName})
     if (waited.kind === 'aborted') {
       notices.push(`Interrupted while ${label} was in progress: the change continues on AWS (see \`clickops status\`).`)
       return result('interrupted')
@@ -167,6 +219,10 @@ export async function executePlan(args: ExecuteArgs): Promise<ExecutionResult> {
     }
     await ensureRecorded(kinesis, streamName, entry, clock, notices)
     if (last) return result('scaled', {finalOpenShards: waited.openShardCount, finalStatus: 'ACTIVE'})
+    if (args.signal?.aborted) {
+      notices.push(`Interrupted: stopped after ${label}, which completed; the later steps were not made.`)
+      return result('interrupted', {finalOpenShards: waited.openShardCount, finalStatus: 'ACTIVE'})
+    }
   }
   return result(applied.length > 0 ? 'scaled' : 'blocked')
 }
@@ -201,6 +257,38 @@ async function waitForActive(a: ExecuteArgs & {clock: () => Date; label: string;
     }
   }
 }
+
+/** The open shard(s) a split or merge step acts on, by the ranges the plan saw; a sentence when gone. */
+function findStepShards(open: readonly Shard[], step: PlanStep): {shard: Shard; adjacent?: Shard} | string {
+  const byRange = (start?: string, end?: string) => open.find((s) => s.HashKeyRange?.StartingHashKey === start && s.HashKeyRange?.EndingHashKey === end)
+  const shard = byRange(step.startingHashKey, step.endingHashKey)
+  const name = step.shardId ?? 'the shard'
+  if (shard === undefined) return `${name} with hash range ${step.startingHashKey}–${step.endingHashKey} is no longer open.`
+  if (step.action === 'split') {
+    const key = BigInt(step.newStartingHashKey!)
+    if (!(key > BigInt(step.startingHashKey!) && key <= BigInt(step.endingHashKey!))) return `the split key ${step.newStartingHashKey} is not inside ${name}'s range.`
+    return {shard}
+  }
+  const adjacent = byRange(step.adjacentStartingHashKey, step.adjacentEndingHashKey)
+  if (adjacent === undefined) return `${step.adjacentShardId ?? 'the adjacent shard'} with hash range ${step.adjacentStartingHashKey}–${step.adjacentEndingHashKey} is no longer open.`
+  return {adjacent, shard}
+}
+
+/** SplitShard and MergeShards refused for the account's call rate: retried with backoff (the quota is not). */
+async function retryRate<T>(call: () => Promise<T>, args: ExecuteArgs, progress: (m: string) => void, label: string): Promise<T> {
+  return withBackoff(call, (error) => (error as {name?: string}).name === 'LimitExceededException' && !isQuotaMessage((error as Error).message ?? ''), {
+    attempts: SPLIT_MERGE_ATTEMPTS,
+    firstDelayMs: args.retryDelayMs ?? SPLIT_MERGE_FIRST_DELAY_MS,
+    maxDelayMs: 16_000,
+    onRetry: (attempt) => progress(`${label}: refused for the call rate (LimitExceededException); retrying (${attempt} of ${SPLIT_MERGE_ATTEMPTS - 1})…`),
+    sleep: (ms) => delay(ms, undefined, {signal: args.signal}),
+  })
+}
+
+const callName = (action: StepAction) => (action === 'split' ? 'SplitShard' : action === 'merge' ? 'MergeShards' : 'UpdateShardCount')
+
+/** The account shard quota, not the call rate ("Rate exceeded for shard ... under account ..."). */
+const isQuotaMessage = (message: string) => /shard limit|quota/i.test(message)
 
 /** The newest entry in `events` that `known` does not hold and that is newer than all of `known`. */
 function newerThan(events: readonly ScalingEvent[], known: readonly ScalingEvent[]): ScalingEvent | undefined {

@@ -16,8 +16,9 @@ import {utilization} from '../load/model.js'
 import type {KeyLoad, ShardLoad} from '../load/types.js'
 import {formatDuration} from '../parse.js'
 import {budgetAt, lastEvent, type Budget, type ScalingEvent} from './history.js'
-import type {Basis, ScalingPolicy} from './policy.js'
+import type {Basis, ScalingPolicy, Strategy} from './policy.js'
 import {LoadProfile, type PointLoad, type RangeLoad} from './projection.js'
+import {fragmentsOf, isUniformLayout, planLayout} from './targeted.js'
 
 export interface StreamFacts {
   streamName: string
@@ -53,8 +54,13 @@ export interface PlanInput {
 export type Decision = 'hold' | 'scale-out' | 'scale-in'
 export type BlockKind = 'on-demand' | 'in-progress' | 'history-tag' | 'quota' | 'cooldown' | 'budget'
 
+export type StepAction = 'update-shard-count' | 'split' | 'merge'
+
 export interface PlanStep {
   step: number
+  /** UpdateShardCount (uniform), SplitShard or MergeShards (targeted). */
+  action: StepAction
+  /** Open shards before and after the step. */
   from: number
   to: number
   projectedMaxUtilization: number
@@ -63,6 +69,18 @@ export interface PlanStep {
   budgetLeft: number
   /** Runs in this invocation (within the budget, and the plan is not blocked). */
   runnable: boolean
+  /**
+   * split: the shard to split (its id when it exists now; none for a shard an earlier step of the
+   * plan creates), its hash range and the new starting hash key. merge: the shard and its adjacent
+   * shard, with their ranges. The executor finds each by its range and checks it is still open.
+   */
+  shardId?: string
+  startingHashKey?: string
+  endingHashKey?: string
+  newStartingHashKey?: string
+  adjacentShardId?: string
+  adjacentStartingHashKey?: string
+  adjacentEndingHashKey?: string
 }
 
 export interface HotKey {
@@ -74,6 +92,16 @@ export interface HotKey {
 
 export interface ScalingPlan {
   streamName: string
+  /** The strategy the steps use, and the one asked for (auto picks between the two). */
+  strategy: 'uniform' | 'targeted'
+  requestedStrategy: Strategy
+  /** Under auto: what the strategy not chosen would have done. */
+  alternative?: {strategy: 'uniform' | 'targeted'; targetShards: number; calls: number; fits: boolean; blocked?: string}
+  /** The targeted plan's splits and merges (targeted only). */
+  targeted?: {
+    splits: {shardId: string; parts: number; newStartingHashKeys: string[]; utilization: number; partUtilizations: number[]}[]
+    merges: {shardIds: string[]; utilization: number}[]
+  }
   basis: Basis
   targetUtilization: number
   scaleInMargin: number
@@ -159,9 +187,13 @@ export function buildProfiles(shards: readonly ShardLoad[], policy: Pick<Scaling
   const points: PointLoad[] = []
   const hotPoints: PointLoad[] = []
   const hotKeys: HotKey[] = []
+  /** Per shard, aligned with `shards`: its rest range and its points (what the targeted planner splits). */
+  const perShard: ShardProfile[] = []
   const peak = policy.basis === 'peak'
   const floor = policy.targetUtilization * POINT_LOAD_FLOOR
   for (const s of shards) {
+    let own: PointLoad[] | undefined
+    let ownHot: PointLoad[] | undefined
     let restBytes = peak ? s.peakBytesPerSecond : s.bytesPerSecond
     let restRecords = peak ? s.peakRecordsPerSecond : s.recordsPerSecond
     // A key never carries more than its shard: the keys of a shard under the floor all stay in its spread.
@@ -171,70 +203,58 @@ export function buildProfiles(shards: readonly ShardLoad[], policy: Pick<Scaling
       if (kl.bytes <= 0 && kl.records <= 0) continue
       restBytes -= kl.bytes
       restRecords -= kl.records
-      const own = policy.basis === 'peak' ? Math.max(k.peakUtilization, utilization(kl.bytes, kl.records)) : utilization(kl.bytes, kl.records)
+      const keyUtil = policy.basis === 'peak' ? Math.max(k.peakUtilization, utilization(kl.bytes, kl.records)) : utilization(kl.bytes, kl.records)
       // A key this light changes no projected shard measurably: it stays in the uniform spread
       // (and is not hashed, which matters at 10,000 shards × their top keys).
-      if (own < floor) {
+      if (keyUtil < floor) {
         restBytes += kl.bytes
         restRecords += kl.records
         continue
       }
       const point = {bytes: kl.bytes, hash: hashKeyOf(k.partitionKey), records: kl.records}
-      if (own > policy.targetUtilization + 1e-9) {
-        hotKeys.push({partitionKey: k.partitionKey, shardId: s.shardId, utilization: own})
+      if (keyUtil > policy.targetUtilization + 1e-9) {
+        hotKeys.push({partitionKey: k.partitionKey, shardId: s.shardId, utilization: keyUtil})
         hotPoints.push(point)
+        ;(ownHot ??= []).push(point)
       } else {
         points.push(point)
+        ;(own ??= []).push(point)
       }
     }
-    ranges.push({bytes: Math.max(0, restBytes), endingHashKey: s.endingHashKey, records: Math.max(0, restRecords), startingHashKey: s.startingHashKey})
+    const range = {bytes: Math.max(0, restBytes), endingHashKey: s.endingHashKey, records: Math.max(0, restRecords), startingHashKey: s.startingHashKey}
+    ranges.push(range)
+    perShard.push({hotPoints: ownHot ?? NO_POINTS, points: own ?? NO_POINTS, range, shardId: s.shardId})
   }
   const decision = new LoadProfile(ranges, points)
   const display = hotPoints.length > 0 ? new LoadProfile(ranges, [...points, ...hotPoints]) : decision
   hotKeys.sort((a, b) => b.utilization - a.utilization)
-  return {decision, display, hotKeys}
+  return {decision, display, hotKeys, perShard}
 }
 
-export function planScaling(input: PlanInput): ScalingPlan {
+export type Profiles = ReturnType<typeof buildProfiles>
+
+/** One shard's part of the profiles: its range with the rest load, its known keys, its hot keys. */
+export interface ShardProfile {
+  shardId: string
+  range: RangeLoad
+  points: readonly PointLoad[]
+  hotPoints: readonly PointLoad[]
+}
+
+const NO_POINTS: readonly PointLoad[] = []
+
+/** The uniform plan: UpdateShardCount (UNIFORM_SCALING) steps to the smallest uniform count that fits. */
+export function planUniform(input: PlanInput, profiles: Profiles = buildProfiles(input.shards, input.policy, input.windowSeconds)): ScalingPlan {
   const {now, policy, stream} = input
   const target = policy.targetUtilization
   const current = stream.openShardCount
   const reasons: string[] = []
-  const {decision: profile, display, hotKeys} = buildProfiles(input.shards, policy, input.windowSeconds)
+  const {decision: profile, display, hotKeys} = profiles
 
   // The current shards as measured.
-  let currentMax = 0
-  let currentSum = 0
-  let totalBytes = 0
-  let totalRecords = 0
-  let hottestShardId: string | undefined
-  for (const s of input.shards) {
-    const l = shardBasisLoad(s, policy.basis)
-    totalBytes += l.bytes
-    totalRecords += l.records
-    const u = utilization(l.bytes, l.records)
-    currentSum += u
-    if (u > currentMax || hottestShardId === undefined) {
-      currentMax = u
-      hottestShardId = s.shardId
-    }
-  }
-  const currentMean = input.shards.length > 0 ? currentSum / input.shards.length : 0
-  if (input.shards.length > 0) {
-    reasons.push(
-      `Hottest shard ${hottestShardId} at ${pct(currentMax)} (${policy.basis}); mean over ${input.shards.length} open shards ${pct(currentMean)}; target ${pct(target)}.`,
-    )
-  } else if (stream.mode !== 'ON_DEMAND') {
-    reasons.push('No load data for any open shard: the plan follows the minimum and maximum only.')
-  }
-  if (input.shards.some((s) => s.estimated)) {
-    reasons.push('Per-shard load is estimated from stream totals (shard-level metrics are off), so a hot shard cannot be seen; enable enhanced monitoring or use --source stream.')
-  }
-  for (const k of hotKeys) {
-    reasons.push(
-      `Partition key "${k.partitionKey}" alone puts ${pct(k.utilization)} on shard ${k.shardId}, above the target: more shards cannot split one key, so it is left out of the count (spread it with a better partition key).`,
-    )
-  }
+  const stats = currentStats(input)
+  const {max: currentMax, mean: currentMean, hottestShardId, totalBytes, totalRecords} = stats
+  reasons.push(...loadReasons(input, stats, hotKeys))
 
   const hardMax = MAX_SHARDS_PER_STREAM
   const quotaMax = input.quota ? current + Math.max(0, input.quota.shardLimit - input.quota.openShardCount) : undefined
@@ -336,51 +356,27 @@ export function planScaling(input: PlanInput): ScalingPlan {
 
   // Blocks, most fundamental first.
   if (block === undefined && decision !== 'hold') {
-    if (stream.status !== 'ACTIVE') {
-      block = {
-        kind: 'in-progress',
-        message: `The stream is ${stream.status}${stream.status === 'UPDATING' ? ' (a change is in progress)' : ''}; try again when it is ACTIVE.`,
-      }
-    } else if (input.historyWritable === false) {
-      block = {
-        kind: 'history-tag',
-        message: `The stream already has the maximum number of tags, so clickops cannot record the change (its cooldowns and budget depend on it): remove one tag.`,
-      }
-    } else if (last !== undefined) {
-      // A scale-in also waits until the whole load window postdates the last change: shards it
-      // created carry only part of the window, which understates the load.
-      const windowRule = decision === 'scale-in' && policy.windowMs > policy.cooldownInMs
-      const cooldown = decision === 'scale-out' ? policy.cooldownOutMs : Math.max(policy.cooldownInMs, policy.windowMs)
-      const since = Math.max(0, now.getTime() - last.at)
-      if (since < cooldown) {
-        const until = new Date(last.at + cooldown).toISOString()
-        const waits = windowRule ? `waits until the ${formatDuration(policy.windowMs)} load window no longer reaches back before it` : `waits ${formatDuration(cooldown)}`
-        block = {
-          kind: 'cooldown',
-          message: `Cooldown: the last change (${last.from} → ${last.to}) was ${formatDuration(since)} ago; a ${decision} ${waits}, until ${until}.`,
-          until,
-        }
-      }
-    } else if (decision === 'scale-in' && stream.createdAt !== undefined) {
-      // A stream younger than the scale-in cooldown has had no time to carry its traffic: an empty
-      // new stream must not be shrunk by the first cron run after `clickops provision`.
-      const created = Date.parse(stream.createdAt)
-      const cooldown = Math.max(policy.cooldownInMs, policy.windowMs)
-      const since = Math.max(0, now.getTime() - created)
-      if (since < cooldown) {
-        const until = new Date(created + cooldown).toISOString()
-        block = {
-          kind: 'cooldown',
-          message: `Cooldown: the stream was created ${formatDuration(since)} ago; a scale-in waits ${formatDuration(cooldown)} after that, until ${until}.`,
-          until,
-        }
-      }
-    }
+    block = changeBlock(decision, input, last)
     if (block === undefined && budget.left === 0) {
       block = {
         kind: 'budget',
         message: `The budget of ${budget.limit} UpdateShardCount calls per rolling 24 h is used up; the next call is possible at ${budget.nextCallAt}.`,
         until: budget.nextCallAt,
+      }
+    }
+  }
+
+  // From an uneven layout (after targeted splits) UpdateShardCount re-lays every shard out, and the
+  // short-lived shards it creates on the way count against the account quota.
+  if (decision !== 'hold' && path.length > 0 && input.shards.length === current && !isUniformLayout(input.shards)) {
+    const peak = fragmentsOf(input.shards, path[0].to)
+    reasons.push(
+      `The current layout is not uniform: UpdateShardCount resets it to equal ranges, splitting and merging every shard on the way (up to ${fmtInt(peak)} open shards while it runs, short-lived ones included).`,
+    )
+    if (block === undefined && quotaMax !== undefined && peak > quotaMax) {
+      block = {
+        kind: 'quota',
+        message: `UpdateShardCount from this uneven layout would need up to ${fmtInt(peak)} open shards while it runs (short-lived shards count against the account quota), but the quota leaves room for ${fmtInt(quotaMax)}.`,
       }
     }
   }
@@ -399,6 +395,7 @@ export function planScaling(input: PlanInput): ScalingPlan {
   const steps: PlanStep[] = path.map((s, i) => {
     const p = display.project(s.to)
     return {
+      action: 'update-shard-count',
       budgetLeft: budget.left - (i + 1),
       from: s.from,
       projectedMaxUtilization: p.maxUtilization,
@@ -421,8 +418,10 @@ export function planScaling(input: PlanInput): ScalingPlan {
     neededShards: needed,
     reasons,
     runnableSteps,
+    requestedStrategy: policy.strategy,
     scaleInMargin: policy.scaleInMargin,
     steps,
+    strategy: 'uniform',
     streamName: stream.streamName,
     targetShards,
     targetUtilization: target,
@@ -465,4 +464,352 @@ const shards = (n: number) => `${fmtInt(n)} shard${n === 1 ? '' : 's'}`
 /** 12345 → "12,345" (without Intl, whose first use costs tens of milliseconds). */
 function fmtInt(n: number): string {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',')
+}
+
+/** What stands in the way of a change now (budget aside): the stream's state, the history tag, cooldowns. */
+function changeBlock(decision: Decision, input: PlanInput, last: ScalingEvent | undefined): ScalingPlan['blocked'] {
+  const {now, policy, stream} = input
+  if (stream.status !== 'ACTIVE') {
+    return {
+      kind: 'in-progress',
+      message: `The stream is ${stream.status}${stream.status === 'UPDATING' ? ' (a change is in progress)' : ''}; try again when it is ACTIVE.`,
+    }
+  }
+  if (input.historyWritable === false) {
+    return {
+      kind: 'history-tag',
+      message: `The stream already has the maximum number of tags, so clickops cannot record the change (its cooldowns and budget depend on it): remove one tag.`,
+    }
+  }
+  if (last !== undefined) {
+    // A scale-in also waits until the whole load window postdates the last change: shards it
+    // created carry only part of the window, which understates the load.
+    const windowRule = decision === 'scale-in' && policy.windowMs > policy.cooldownInMs
+    const cooldown = decision === 'scale-out' ? policy.cooldownOutMs : Math.max(policy.cooldownInMs, policy.windowMs)
+    const since = Math.max(0, now.getTime() - last.at)
+    if (since < cooldown) {
+      const until = new Date(last.at + cooldown).toISOString()
+      const waits = windowRule ? `waits until the ${formatDuration(policy.windowMs)} load window no longer reaches back before it` : `waits ${formatDuration(cooldown)}`
+      return {
+        kind: 'cooldown',
+        message: `Cooldown: the last change (${describeEvent(last)}) was ${formatDuration(since)} ago; a ${decision} ${waits}, until ${until}.`,
+        until,
+      }
+    }
+    return undefined
+  }
+  if (decision === 'scale-in' && stream.createdAt !== undefined) {
+    // A stream younger than the scale-in cooldown has had no time to carry its traffic: an empty
+    // new stream must not be shrunk by the first cron run after `clickops provision`.
+    const created = Date.parse(stream.createdAt)
+    const cooldown = Math.max(policy.cooldownInMs, policy.windowMs)
+    const since = Math.max(0, now.getTime() - created)
+    if (since < cooldown) {
+      const until = new Date(created + cooldown).toISOString()
+      return {
+        kind: 'cooldown',
+        message: `Cooldown: the stream was created ${formatDuration(since)} ago; a scale-in waits ${formatDuration(cooldown)} after that, until ${until}.`,
+        until,
+      }
+    }
+  }
+  return undefined
+}
+
+/** "4 → 8", or "split, 4 → 5" for a targeted step. */
+export function describeEvent(e: ScalingEvent): string {
+  return `${e.kind === undefined ? '' : `${e.kind}, `}${e.from} → ${e.to}`
+}
+
+/**
+ * The plan for the policy's strategy: uniform (UpdateShardCount), targeted (SplitShard and
+ * MergeShards where the traffic is), or auto: both, and the one that fits the target with fewer
+ * open shards (ties: fewer calls; a plan the 24 h budget blocks loses to one it does not).
+ */
+export function planScaling(input: PlanInput): ScalingPlan {
+  const strategy = input.policy.strategy
+  if (strategy === 'uniform') return planUniform(input)
+  const profiles = buildProfiles(input.shards, input.policy, input.windowSeconds)
+  const targeted = planTargeted(input, profiles)
+  if (strategy === 'targeted' || input.stream.mode === 'ON_DEMAND') return targeted
+  const uniform = planUniform(input, profiles)
+  const pick = choose(uniform, targeted, profiles)
+  const other = pick === uniform ? targeted : uniform
+  const calls = (p: ScalingPlan) => p.steps.length
+  const otherFits = fits(other, profiles)
+  pick.alternative = {
+    calls: calls(other),
+    fits: otherFits,
+    strategy: other.strategy,
+    targetShards: other.targetShards,
+    ...(other.blocked ? {blocked: other.blocked.message} : {}),
+  }
+  if (pick.decision !== 'hold' || other.decision !== 'hold') pick.reasons.push(compareReason(pick, other, otherFits))
+  return pick
+}
+
+/** True when the plan's resulting layout keeps every shard at or under the target (hot keys aside). */
+function fits(plan: ScalingPlan, profiles: Profiles): boolean {
+  if (plan.strategy === 'targeted') return (plan as ScalingPlan & {fitsTarget?: boolean}).fitsTarget ?? true
+  if (plan.neededShards === null) return false
+  if (plan.decision === 'hold') {
+    // Holding on an uneven layout can leave a shard over the target that a uniform count would fix.
+    return plan.currentShards >= plan.neededShards && currentMaxWithoutHot(profiles) <= plan.targetUtilization + 1e-9
+  }
+  return profiles.decision.project(plan.targetShards).maxUtilization <= plan.targetUtilization + 1e-9
+}
+
+function currentMaxWithoutHot(profiles: Profiles): number {
+  let max = 0
+  for (const s of profiles.perShard) {
+    let b = s.range.bytes
+    let r = s.range.records
+    for (const p of s.points) {
+      b += p.bytes
+      r += p.records
+    }
+    max = Math.max(max, utilization(b, r))
+  }
+  return max
+}
+
+function choose(uniform: ScalingPlan, targeted: ScalingPlan, profiles: Profiles): ScalingPlan {
+  // The budget blocks only UpdateShardCount.
+  const ub = uniform.blocked?.kind === 'budget' || uniform.blocked?.kind === 'quota'
+  const tb = targeted.blocked?.kind === 'quota'
+  if (ub !== tb) return ub ? targeted : uniform
+  const uf = fits(uniform, profiles)
+  const tf = fits(targeted, profiles)
+  if (uf !== tf) return uf ? uniform : targeted
+  if (uniform.decision === 'hold' && targeted.decision === 'hold') return uniform
+  if (uniform.targetShards !== targeted.targetShards) return uniform.targetShards < targeted.targetShards ? uniform : targeted
+  return targeted.steps.length < uniform.steps.length ? targeted : uniform
+}
+
+function compareReason(pick: ScalingPlan, other: ScalingPlan, otherFits: boolean): string {
+  const via = (p: ScalingPlan) =>
+    p.strategy === 'uniform'
+      ? p.steps.length === 0
+        ? `stay at ${fmtInt(p.currentShards)}`
+        : `need ${shards(p.targetShards)} via ${[p.currentShards, ...p.steps.map((s) => s.to)].map(fmtInt).join(' → ')}`
+      : p.steps.length === 0
+        ? `change nothing`
+        : `need ${shards(p.targetShards)} in ${p.steps.length} call${p.steps.length === 1 ? '' : 's'} (${summarizeTargeted(p)})`
+  const otherNote = other.blocked ? ` (blocked: ${other.blocked.message})` : otherFits ? '' : ' and still leave a shard over the target'
+  return `Strategy auto chose ${pick.strategy}: it would ${via(pick)}; ${other.strategy} would ${via(other)}${otherNote}.`
+}
+
+function summarizeTargeted(p: ScalingPlan): string {
+  const parts: string[] = []
+  for (const sp of p.targeted?.splits ?? []) {
+    parts.push(`split ${sp.shardId} at ${sp.newStartingHashKeys.map((k) => describeHashKey(k)).join(', ')}`)
+  }
+  const merges = p.targeted?.merges ?? []
+  if (merges.length > 0) parts.push(`${merges.length} merge${merges.length === 1 ? '' : 's'} of ${merges.reduce((n, m) => n + m.shardIds.length, 0)} cold shards`)
+  const shown = parts.slice(0, 3)
+  if (parts.length > 3) shown.push(`${parts.length - 3} more`)
+  return shown.join('; ')
+}
+
+/** A hash key with where it lies in the hash space: "85070591730234615865843651857942052864 (2^127, 50%)". */
+export function describeHashKey(key: string): string {
+  const k = BigInt(key)
+  let power = ''
+  if (k > 0n && (k & (k - 1n)) === 0n) power = `2^${k.toString(2).length - 1}, `
+  const share = Number((k * 1_000_000n) / (1n << 128n)) / 10_000
+  return `${key} (${power}${share.toFixed(share < 10 ? 2 : 1)}% of the hash space)`
+}
+
+/** The targeted plan: SplitShard of the shards over the target where their traffic is, MergeShards of adjacent cold ones. */
+export function planTargeted(input: PlanInput, profiles: Profiles = buildProfiles(input.shards, input.policy, input.windowSeconds)): ScalingPlan {
+  const {now, policy, stream} = input
+  const target = policy.targetUtilization
+  const current = stream.openShardCount
+  const {hotKeys} = profiles
+  const reasons: string[] = []
+  const stats = currentStats(input)
+  reasons.push(...loadReasons(input, stats, hotKeys))
+  const budget = budgetAt(input.history, now)
+  const last = lastEvent(input.history)
+  const hardMax = MAX_SHARDS_PER_STREAM
+  const quotaMax = input.quota ? current + Math.max(0, input.quota.shardLimit - input.quota.openShardCount) : undefined
+  const ceiling = Math.min(policy.maxShards, hardMax, quotaMax ?? Number.POSITIVE_INFINITY)
+  const ceilingKind = ceiling === policy.maxShards ? 'max-shards' : ceiling === hardMax ? 'per-stream' : 'quota'
+  const averageBasedShards = countFor(stats.totalBytes, stats.totalRecords, target)
+  const threshold = target - policy.scaleInMargin
+
+  const base: ScalingPlan = {
+    averageBasedShards,
+    basis: policy.basis,
+    budget,
+    current: {hottestShardId: stats.hottestShardId, maxUtilization: stats.max, meanUtilization: stats.mean},
+    currentShards: current,
+    decision: 'hold',
+    hotKeys,
+    limits: {hardMaxShards: hardMax, maxShards: policy.maxShards, minShards: policy.minShards, ...(quotaMax === undefined ? {} : {quotaMaxShards: quotaMax})},
+    neededShards: current,
+    reasons,
+    requestedStrategy: policy.strategy,
+    runnableSteps: 0,
+    scaleInMargin: policy.scaleInMargin,
+    steps: [],
+    strategy: 'targeted',
+    streamName: stream.streamName,
+    targetShards: current,
+    targetUtilization: target,
+  }
+  if (last !== undefined) base.lastChange = {at: new Date(last.at).toISOString(), from: last.from, to: last.to}
+  if (stream.mode === 'ON_DEMAND') {
+    base.blocked = {kind: 'on-demand', message: 'The stream is in on-demand mode: AWS scales it; clickops never changes it.'}
+    return base
+  }
+  if (input.shards.length === 0 || input.shards.length !== current) {
+    // No per-shard load (or not for every open shard): nothing to split or merge by.
+    reasons.push(input.shards.length === 0 ? 'Targeted resharding needs the load of each open shard; there is none.' : `Load data covers ${input.shards.length} of ${current} open shards: targeted resharding needs all of them.`)
+    return base
+  }
+
+  const layoutFor = (allowMerges: boolean) =>
+    planLayout({
+      allowMerges,
+      ceiling,
+      ceilingKind,
+      mergeThreshold: threshold,
+      minShards: policy.minShards,
+      ...(quotaMax === undefined ? {} : {peakCeiling: quotaMax}),
+      shards: profiles.perShard,
+      target,
+    })
+  // Merges are a scale-in: they wait for the scale-in cooldown. Splits only for the scale-out one.
+  const mergeBlock = changeBlock('scale-in', input, last)
+  let layout = layoutFor(true)
+  let heldMerges: string | undefined
+  if (mergeBlock !== undefined && layout.merges.length > 0) {
+    const splitsOnly = layoutFor(false)
+    if (splitsOnly.splits.length > 0) {
+      heldMerges = mergeBlock.message
+      layout = splitsOnly
+    }
+  }
+  const splits = layout.splits.length
+  const decision: Decision = splits > 0 ? 'scale-out' : layout.merges.length > 0 ? 'scale-in' : 'hold'
+  base.decision = decision
+  base.targetShards = layout.openShards
+  base.neededShards = layout.neededShards
+  ;(base as ScalingPlan & {fitsTarget?: boolean}).fitsTarget = layout.maxUtilization <= target + 1e-9
+  base.targeted = {
+    merges: layout.merges,
+    splits: layout.splits.map((sp) => ({newStartingHashKeys: sp.cuts, partUtilizations: sp.after, parts: sp.parts, shardId: sp.shardId, utilization: sp.before})),
+  }
+
+  const weighted = input.shards.some((s) => s.topKeys !== undefined && s.topKeys.length > 0)
+  for (const sp of layout.splits) {
+    reasons.push(
+      `Split ${sp.shardId} (${pct(sp.before)}) into ${sp.parts} at ${sp.cuts.map((k) => describeHashKey(k)).join(', ')}: ${sp.after.map((u) => pct(u)).join(' + ')}.`,
+    )
+  }
+  if (splits > 0) {
+    reasons.push(
+      weighted
+        ? 'Split keys are traffic-weighted: each shard\'s known keys stay at their hash and the rest of its load is spread over its range.'
+        : 'Split keys are traffic-weighted, but this source knows no partition keys (CloudWatch): each shard\'s load is taken as even over its range, so the weighted point is where its load halves, the midpoint for two parts.',
+    )
+  }
+  for (const m of layout.merges) {
+    reasons.push(`Merge ${m.shardIds.join(' + ')} (adjacent): ${pct(m.utilization)} together, at or under the target minus the scale-in margin (${pct(threshold)}).`)
+  }
+  if (heldMerges !== undefined) reasons.push(`Merges of cold shards wait: ${heldMerges}`)
+  if (layout.cappedBy !== undefined) {
+    const by = layout.cappedBy === 'max-shards' ? `the maximum of ${fmtInt(policy.maxShards)}` : layout.cappedBy === 'quota' ? `the account's shard quota (room for ${fmtInt(quotaMax ?? 0)})` : `the per-stream maximum of ${fmtInt(hardMax)}`
+    reasons.push(`The load needs ${shards(layout.neededShards)} split this way; ${by} caps the plan, so a shard stays above the target.`)
+  }
+  if (layout.mergesFirst) reasons.push('Merges go first: splitting first would exceed the account shard quota on the way.')
+  if (decision === 'hold') {
+    if (layout.maxUtilization <= target + 1e-9) reasons.push(`Holding at ${shards(current)}: every shard fits the target${hotKeys.length > 0 ? ' (without the hot keys)' : ''} and no adjacent shards are cold enough to merge.`)
+  } else {
+    reasons.push(
+      `Split and merge steps do not use the ${budget.limit} UpdateShardCount calls per rolling 24 h (${budget.left} left); each is one call, made one at a time once the stream is ACTIVE.`,
+    )
+  }
+
+  let block: ScalingPlan['blocked']
+  if (decision !== 'hold') block = changeBlock(decision, input, last)
+  const steps: PlanStep[] = layout.steps.map((st, i) => {
+    const step: PlanStep = {
+      action: st.action,
+      budgetLeft: budget.left,
+      endingHashKey: st.endingHashKey,
+      from: i === 0 ? current : layout.steps[i - 1].openAfter,
+      projectedMaxUtilization: st.maxUtilizationAfter,
+      projectedMeanUtilization: st.meanUtilizationAfter,
+      runnable: block === undefined,
+      startingHashKey: st.startingHashKey,
+      step: i + 1,
+      to: st.openAfter,
+    }
+    if (st.shardId !== undefined) step.shardId = st.shardId
+    if (st.action === 'split') step.newStartingHashKey = st.newStartingHashKey
+    else {
+      step.adjacentStartingHashKey = st.adjacentStartingHashKey
+      step.adjacentEndingHashKey = st.adjacentEndingHashKey
+      if (st.adjacentShardId !== undefined) step.adjacentShardId = st.adjacentShardId
+    }
+    return step
+  })
+  base.steps = steps
+  base.runnableSteps = block === undefined ? steps.length : 0
+  if (block !== undefined) base.blocked = block
+  return base
+}
+
+interface CurrentStats {
+  max: number
+  mean: number
+  hottestShardId?: string
+  totalBytes: number
+  totalRecords: number
+}
+
+function currentStats(input: PlanInput): CurrentStats {
+  let max = 0
+  let sum = 0
+  let totalBytes = 0
+  let totalRecords = 0
+  let hottestShardId: string | undefined
+  for (const s of input.shards) {
+    const l = shardBasisLoad(s, input.policy.basis)
+    totalBytes += l.bytes
+    totalRecords += l.records
+    const u = utilization(l.bytes, l.records)
+    sum += u
+    if (u > max || hottestShardId === undefined) {
+      max = u
+      hottestShardId = s.shardId
+    }
+  }
+  const stats: CurrentStats = {max, mean: input.shards.length > 0 ? sum / input.shards.length : 0, totalBytes, totalRecords}
+  if (hottestShardId !== undefined) stats.hottestShardId = hottestShardId
+  return stats
+}
+
+/** The first lines of every plan: the load as measured, estimates, hot keys. */
+function loadReasons(input: PlanInput, stats: CurrentStats, hotKeys: readonly HotKey[]): string[] {
+  const {policy, stream} = input
+  const reasons: string[] = []
+  if (input.shards.length > 0) {
+    reasons.push(
+      `Hottest shard ${stats.hottestShardId} at ${pct(stats.max)} (${policy.basis}); mean over ${input.shards.length} open shards ${pct(stats.mean)}; target ${pct(policy.targetUtilization)}.`,
+    )
+  } else if (stream.mode !== 'ON_DEMAND') {
+    reasons.push('No load data for any open shard: the plan follows the minimum and maximum only.')
+  }
+  if (input.shards.some((s) => s.estimated)) {
+    reasons.push('Per-shard load is estimated from stream totals (shard-level metrics are off), so a hot shard cannot be seen; enable enhanced monitoring or use --source stream.')
+  }
+  for (const k of hotKeys) {
+    reasons.push(
+      `Partition key "${k.partitionKey}" alone puts ${pct(k.utilization)} on shard ${k.shardId}, above the target: resharding cannot split one key, so it is left out of the count (spread it with a better partition key).`,
+    )
+  }
+  return reasons
 }

@@ -24,6 +24,13 @@ import {formatDuration, parseDuration} from '../parse.js'
 export const BASES = ['peak', 'mean'] as const
 export type Basis = (typeof BASES)[number]
 export const SOURCES: readonly LoadSourceName[] = ['cloudwatch', 'stream']
+/**
+ * How a plan reshards: uniform (UpdateShardCount, equal ranges), targeted (SplitShard of the hot
+ * shards where their traffic is, MergeShards of adjacent cold ones), or auto (both planned, the one
+ * with fewer resulting open shards applied).
+ */
+export const STRATEGIES = ['uniform', 'targeted', 'auto'] as const
+export type Strategy = (typeof STRATEGIES)[number]
 
 export interface ScalingPolicy {
   /** The hottest projected shard must stay at or under this fraction of the shard write limit, (0, 1]. */
@@ -41,6 +48,8 @@ export interface ScalingPolicy {
   windowMs: number
   /** Where the load comes from; undefined = the target's default (CloudWatch on AWS, the stream locally). */
   source?: LoadSourceName
+  /** uniform, targeted or auto. */
+  strategy: Strategy
 }
 
 export const POLICY_DEFAULTS = {
@@ -50,6 +59,7 @@ export const POLICY_DEFAULTS = {
   maxShards: MAX_SHARDS_PER_STREAM,
   minShards: 1,
   scaleInMargin: 0.1,
+  strategy: 'auto',
   targetUtilization: 0.7,
   windowMs: 15 * 60 * 1000,
 } as const satisfies Omit<ScalingPolicy, 'source'>
@@ -78,6 +88,7 @@ export const POLICY_KEYS = [
   'cooldown-out',
   'window',
   'source',
+  'strategy',
 ] as const
 export type PolicyKey = (typeof POLICY_KEYS)[number]
 
@@ -248,6 +259,15 @@ export function validateSettings(raw: RawSettings, where: (key: PolicyKey) => st
       throw new UsageError(`${where('source')} must be cloudwatch or stream, not ${JSON.stringify(raw.source)}.`)
     }
     policy.source = raw.source as LoadSourceName
+  }
+  if (raw.strategy !== undefined) {
+    if (!(STRATEGIES as readonly unknown[]).includes(raw.strategy)) {
+      throw new UsageError(
+        `${where('strategy')} must be uniform, targeted or auto, not ${JSON.stringify(raw.strategy)}.`,
+        'uniform doubles or halves every shard (UpdateShardCount), targeted splits the hot shard where its traffic is, auto plans both and takes the one with fewer shards.',
+      )
+    }
+    policy.strategy = raw.strategy as Strategy
   }
   return policy
 }

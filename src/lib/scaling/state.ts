@@ -87,5 +87,5 @@ export async function writeHistory(kinesis: KinesisClient, streamName: string, e
 }
 
 export function sameEvent(a: ScalingEvent, b: ScalingEvent): boolean {
-  return Math.floor(a.at / 1000) === Math.floor(b.at / 1000) && a.from === b.from && a.to === b.to
+  return Math.floor(a.at / 1000) === Math.floor(b.at / 1000) && a.from === b.from && a.to === b.to && a.kind === b.kind
 }

@@ -35,7 +35,8 @@ export function uniformShards(mibPerSecond: readonly number[]): ShardLoad[] {
 }
 
 export function policy(overrides: Partial<ScalingPolicy> = {}): ScalingPolicy {
-  return {...POLICY_DEFAULTS, ...overrides}
+  // The uniform planner unless a test asks for another strategy (the default is auto).
+  return {...POLICY_DEFAULTS, strategy: 'uniform', ...overrides}
 }
 
 export const NOW = new Date('2026-03-01T12:00:00Z')

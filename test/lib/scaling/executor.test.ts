@@ -8,20 +8,25 @@ import {
   DescribeLimitsCommand,
   DescribeStreamSummaryCommand,
   KinesisClient,
+  ListShardsCommand,
   ListTagsForStreamCommand,
+  MergeShardsCommand,
+  SplitShardCommand,
   UpdateShardCountCommand,
 } from '@aws-sdk/client-kinesis'
 import {NodeHttpHandler} from '@smithy/node-http-handler'
 import {mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
+import {uniformRanges} from '../../../src/lib/kinesis/hashkey.js'
+import {byHashRange, listShards, openShards} from '../../../src/lib/kinesis/shards.js'
 import {listTags} from '../../../src/lib/kinesis/status.js'
 import {executePlan, whichLimit} from '../../../src/lib/scaling/executor.js'
 import {HISTORY_TAG_KEY, parseHistory, type ScalingEvent} from '../../../src/lib/scaling/history.js'
 import {planScaling, type ScalingPlan} from '../../../src/lib/scaling/planner.js'
 import {writeHistory} from '../../../src/lib/scaling/state.js'
 import {createStream, sharedKinesisLocal, startKinesisLocal, uniqueStreamName, waitActive, type KinesisLocal} from '../../helpers/kinesis-local.js'
-import {input, policy, uniformShards} from './fixtures.js'
+import {input, MiB, policy, shardLoad, uniformShards} from './fixtures.js'
 
 /** A plan for `name` from `shards` MiB/s per shard, made now. */
 function planFor(name: string, mib: number[], history: ScalingEvent[] = []): ScalingPlan {
@@ -147,6 +152,100 @@ describe('scaling executor (kinesis-local)', function () {
   })
 })
 
+/**
+ * A targeted plan for `name` from `mib` MiB/s per open shard, on the stream's own ranges
+ * (kinesis-local lays shards out a few keys off AWS's), as if the stream were old enough to merge.
+ */
+async function targetedPlanFor(client: KinesisClient, name: string, mib: number[]): Promise<ScalingPlan> {
+  const open = byHashRange(openShards(await listShards(client, name)))
+  const shards = open.map((s, i) => ({
+    ...shardLoad(i, {end: BigInt(s.HashKeyRange!.EndingHashKey!), start: BigInt(s.HashKeyRange!.StartingHashKey!)}, mib[i] * MiB),
+    shardId: s.ShardId!,
+  }))
+  const i = input(shards, {now: new Date()}, {strategy: 'targeted'})
+  return planScaling({...i, stream: {...i.stream, createdAt: new Date(Date.now() - 86_400_000).toISOString(), streamName: name}})
+}
+
+async function openRanges(client: KinesisClient, name: string): Promise<string[][]> {
+  return byHashRange(openShards(await listShards(client, name))).map((s) => [s.HashKeyRange!.StartingHashKey!, s.HashKeyRange!.EndingHashKey!])
+}
+
+describe('scaling executor, targeted steps (kinesis-local)', function () {
+  let local: KinesisLocal
+  let client: KinesisClient
+  const created: string[] = []
+  const stream = async (prefix: string, shards: number) => {
+    const name = uniqueStreamName(prefix)
+    await createStream(client, name, shards)
+    created.push(name)
+    return name
+  }
+
+  before(async () => {
+    local = await sharedKinesisLocal()
+    client = local.client()
+  })
+
+  after(async () => {
+    for (const name of created) await client.send(new DeleteStreamCommand({EnforceConsumerDeletion: true, StreamName: name})).catch(() => {})
+  })
+
+  it('splits at the planned keys, then merges: the open ranges afterwards are the plan\'s, each step in the history tag', async () => {
+    const name = await stream('exec-targeted', 4)
+    // Shard 0 at 150%: thirds (two splits); shards 1–3 at 10%: merged into one (two merges).
+    const plan = await targetedPlanFor(client, name, [1.5, 0.1, 0.1, 0.1])
+    const [r0, r1, , r3] = (await openRanges(client, name)).map(([start, end]) => ({end: BigInt(end), start: BigInt(start)}))
+    expect(plan.steps.map((s) => s.action)).to.deep.equal(['split', 'split', 'merge', 'merge'])
+    const progress: string[] = []
+    const result = await executePlan({history: [], kinesis: client, onProgress: (m) => progress.push(m), plan, pollMs: 100, wait: true})
+    expect(result.outcome).to.equal('scaled')
+    expect(result.applied.map((a) => [a.action, a.from, a.to, a.completed])).to.deep.equal([
+      ['split', 4, 5, true],
+      ['split', 5, 6, true],
+      ['merge', 6, 5, true],
+      ['merge', 5, 4, true],
+    ])
+    expect(result.applied[0].shardId).to.equal('shardId-000000000000')
+    expect(result.applied[0].newStartingHashKey).to.equal(plan.steps[0].newStartingHashKey)
+    expect(result.applied[2]).to.include({adjacentShardId: 'shardId-000000000002', shardId: 'shardId-000000000001'})
+    expect(result.finalOpenShards).to.equal(4)
+
+    const [c1, c2] = [BigInt(plan.steps[0].newStartingHashKey!), BigInt(plan.steps[1].newStartingHashKey!)]
+    expect(await openRanges(client, name)).to.deep.equal([
+      ['0', (c1 - 1n).toString()],
+      [c1.toString(), (c2 - 1n).toString()],
+      [c2.toString(), r0.end.toString()],
+      [r1.start.toString(), r3.end.toString()],
+    ])
+    const history = await historyOf(client, name)
+    expect(history.map((e) => [e.kind, e.from, e.to])).to.deep.equal([
+      ['split', 4, 5],
+      ['split', 5, 6],
+      ['merge', 6, 5],
+      ['merge', 5, 4],
+    ])
+    expect(progress.join('\n')).to.match(/step 1\/4 \(split, 4 → 5\): SplitShard shardId-000000000000 at \d+[\s\S]*step 3\/4 \(merge, 6 → 5\): MergeShards shardId-000000000001 \+ shardId-000000000002/)
+  })
+
+  it('stops, changing nothing, when the shard a step acts on is no longer open with the planned range', async () => {
+    const name = await stream('exec-targeted-stale', 2)
+    const plan = await targetedPlanFor(client, name, [1.5, 0.1])
+    // Someone else splits shard 0 first. The stale plan's counts are made to match, so the range
+    // check is what must catch it.
+    const [[, end0]] = await openRanges(client, name)
+    await client.send(new SplitShardCommand({NewStartingHashKey: (BigInt(end0) / 2n).toString(), ShardToSplit: 'shardId-000000000000', StreamName: name}))
+    await waitActive(client, name)
+    const stale = {...plan, steps: plan.steps.map((s) => ({...s, from: 3, to: 4}))}
+    const before = await openRanges(client, name)
+    const result = await executePlan({history: [], kinesis: client, plan: stale, pollMs: 100, wait: true})
+    expect(result.outcome).to.equal('blocked')
+    expect(result.blocked?.kind).to.equal('changed')
+    expect(result.blocked?.message).to.match(/shardId-000000000000 with hash range 0–\d+ is no longer open/)
+    expect(await openRanges(client, name)).to.deep.equal(before)
+    expect(await historyOf(client, name)).to.deep.equal([])
+  })
+})
+
 describe('scaling executor (fault injection)', () => {
   // This one client instance is mocked (not the class: the block above uses real clients).
   const client = new KinesisClient({region: 'us-east-1'})
@@ -231,6 +330,76 @@ describe('scaling executor (fault injection)', () => {
     const result = await executePlan({history: [], kinesis: client, plan: single, pollMs: 10, wait: false})
     expect(result.outcome).to.equal('scaled')
     expect(result.applied.map((a) => [a.to, a.completed])).to.deep.equal([[8, false]])
+  })
+
+  describe('split and merge', () => {
+    const open = () => ({
+      Shards: uniformRanges(4).map((r, i) => ({
+        HashKeyRange: {EndingHashKey: r.end.toString(), StartingHashKey: r.start.toString()},
+        SequenceNumberRange: {StartingSequenceNumber: '1'},
+        ShardId: `shardId-00000000000${i}`,
+      })),
+    })
+    const splitPlan = () => {
+      const i = input(uniformShards([1.5, 0.5, 0.5, 0.5]), {now: new Date()}, {strategy: 'targeted'})
+      return planScaling({...i, stream: {...i.stream, createdAt: new Date(0).toISOString()}})
+    }
+
+    it('retries SplitShard refused for the call rate (LimitExceededException) with backoff, then goes on', async () => {
+      kinesisMock.on(ListShardsCommand).callsFake(open)
+      let calls = 0
+      kinesisMock.on(SplitShardCommand).callsFake(() => {
+        calls += 1
+        if (calls <= 2) throw sdkError('LimitExceededException', 'Rate exceeded for shard shardId-000000000000 in stream clicks under account 123456789012.')
+        shards += 1
+        return {}
+      })
+      const plan = splitPlan()
+      expect(plan.steps.map((s) => s.action)).to.deep.equal(['split', 'split'])
+      // After the first split the second acts on a range that this fake does not list: it stops there.
+      const progress: string[] = []
+      const result = await executePlan({history: [], kinesis: client, onProgress: (m) => progress.push(m), plan, pollMs: 10, retryDelayMs: 1, wait: true})
+      expect(calls).to.equal(3)
+      expect(result.applied.map((a) => [a.action, a.shardId, a.completed])).to.deep.equal([['split', 'shardId-000000000000', true]])
+      expect(result.blocked?.kind).to.equal('changed')
+      expect(progress.filter((m) => /refused for the call rate \(LimitExceededException\); retrying/.test(m))).to.have.length(2)
+      expect(parseHistory(tag).events.map((e) => [e.kind, e.from, e.to])).to.deep.equal([['split', 4, 5]])
+    })
+
+    it('a SplitShard refused for the account shard quota is not retried: blocked, its entry taken out', async () => {
+      kinesisMock.on(ListShardsCommand).callsFake(open)
+      kinesisMock.on(SplitShardCommand).rejects(sdkError('LimitExceededException', 'This request would exceed the shard limit for the account 123456789012 in us-east-1.'))
+      const result = await executePlan({history: [], kinesis: client, plan: splitPlan(), pollMs: 10, retryDelayMs: 1, wait: true})
+      expect(kinesisMock.commandCalls(SplitShardCommand)).to.have.length(1)
+      expect(result.outcome).to.equal('blocked')
+      expect(result.blocked?.kind).to.equal('quota')
+      expect(result.blocked?.message).to.match(/5 open shards would exceed the account's shard quota/)
+      expect(tag).to.equal('')
+    })
+
+    it('Ctrl-C during a split lets it finish, then stops before the next step', async () => {
+      let listed = open()
+      kinesisMock.on(ListShardsCommand).callsFake(() => listed)
+      const stop = new AbortController()
+      const plan = splitPlan()
+      kinesisMock.on(SplitShardCommand).callsFake((i) => {
+        stop.abort()
+        status = 'UPDATING'
+        setImmediate(() => {
+          status = 'ACTIVE'
+          shards += 1
+          const key = BigInt(i.NewStartingHashKey)
+          listed = {Shards: [...listed.Shards.slice(1), {HashKeyRange: {EndingHashKey: (key - 1n).toString(), StartingHashKey: '0'}, SequenceNumberRange: {StartingSequenceNumber: '2'}, ShardId: 'shardId-000000000004'}]}
+        })
+        return {}
+      })
+      const result = await executePlan({history: [], kinesis: client, plan, pollMs: 10, signal: stop.signal, wait: true})
+      expect(result.outcome).to.equal('interrupted')
+      expect(result.applied.map((a) => [a.action, a.completed])).to.deep.equal([['split', true]])
+      expect(result.notices.join('\n')).to.match(/stopped after step 1\/2 \(split, 4 → 5\), which completed; the later steps were not made/)
+      expect(kinesisMock.commandCalls(SplitShardCommand)).to.have.length(1)
+      expect(kinesisMock.commandCalls(MergeShardsCommand)).to.have.length(0)
+    })
   })
 
   it('maps LimitExceededException messages to the limit in words', () => {

@@ -49,4 +49,30 @@ describe('scaling history tag', () => {
     expect(budgetAt(events, NOW)).to.deep.equal({left: 7, limit: 10, nextCallAt: new Date(ago(23 * 60) + 86_400_000).toISOString(), used: 3})
     expect(budgetAt([], NOW)).to.deep.equal({left: 10, limit: 10, used: 0})
   })
+
+  it('carries split and merge entries beside UpdateShardCount ones; only UpdateShardCount counts for the budget', () => {
+    const events: ScalingEvent[] = [
+      {at: ago(30), from: 4, to: 8},
+      {at: ago(20), from: 8, kind: 'split', to: 9},
+      {at: ago(10), from: 9, kind: 'merge', to: 8},
+    ]
+    const value = formatHistory(events, NOW)
+    expect(value).to.equal(`${ago(30) / 1000}/4/8 ${ago(20) / 1000}/8/9/s ${ago(10) / 1000}/9/8/m`)
+    expect(value).to.match(/^[\w ./=+\-%@]*$/)
+    expect(parseHistory(value)).to.deep.equal({events, malformed: []})
+    expect(budgetAt(events, NOW)).to.include({left: 9, used: 1})
+    expect(parseHistory('1767225600/4/5/x').malformed).to.deep.equal(['1767225600/4/5/x'])
+  })
+
+  it('when the value is too long, drops split and merge entries before any UpdateShardCount entry, never the latest', () => {
+    const calls: ScalingEvent[] = Array.from({length: 10}, (_, i) => ({at: ago(600 - i * 10), from: 10_000 - i, to: 9999 - i}))
+    const targeted: ScalingEvent[] = Array.from({length: 6}, (_, i) => ({at: ago(400 - i * 10), from: 5000 + i, kind: 'split', to: 5001 + i}))
+    const latest: ScalingEvent = {at: ago(1), from: 9990, kind: 'merge', to: 9989}
+    const value = formatHistory([...calls, ...targeted, latest], NOW)
+    expect(value.length).to.be.at.most(MAX_TAG_VALUE_LENGTH)
+    const kept = parseHistory(value).events
+    expect(kept.filter((e) => e.kind === undefined)).to.have.length(10)
+    expect(kept.at(-1)).to.deep.equal(latest)
+    expect(budgetAt(kept, NOW).used).to.equal(10)
+  })
 })

@@ -1,12 +1,18 @@
 import {Flags} from '@oclif/core'
 
+import type {SplitCandidate} from '../lib/scaling/candidate.js'
 import {BaseCommand, ClickopsError, ExitCode, UsageError} from '../cli/base-command.js'
 import {interruptible} from '../cli/interrupt.js'
 import {inCi} from '../cli/output.js'
 import type {LoadSnapshot, LoadSourceName} from '../lib/load/types.js'
 import {formatDuration, parseDuration} from '../lib/parse.js'
 
-export type HeatResult = LoadSnapshot & {target: string; region: string}
+export type HeatResult = LoadSnapshot & {
+  target: string
+  region: string
+  /** The hottest shard's split candidate, when its peak is 80% of the shard limit or more. */
+  splitCandidate?: SplitCandidate
+}
 
 /** Window and refresh bounds per source (CloudWatch: whole minutes; stream: memory and read cost). */
 const WINDOW = {
@@ -120,10 +126,12 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
     } finally {
       stop.dispose()
     }
-    const result: HeatResult = {...snapshot, region, target: target.kind}
+    const {hotShardCandidate} = await import('../lib/scaling/candidate.js')
+    const candidate = hotShardCandidate(snapshot.shards, snapshot.windowSeconds)
+    const result: HeatResult = {...snapshot, region, target: target.kind, ...(candidate ? {splitCandidate: candidate} : {})}
     if (!this.jsonEnabled()) {
       const {heatTable} = await import('../ui/heat/table.js')
-      this.log(heatTable(snapshot, {sort: flags.sort, target: target.kind}))
+      this.log(heatTable(snapshot, {candidate, sort: flags.sort, target: target.kind}))
     }
     return result
   }

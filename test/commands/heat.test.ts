@@ -7,7 +7,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-import {shardForKey} from '../../src/lib/kinesis/hashkey.js'
+import {hashKeyOf, shardForKey} from '../../src/lib/kinesis/hashkey.js'
 import {listShards} from '../../src/lib/kinesis/shards.js'
 import type {HeatResult} from '../../src/commands/heat.js'
 import {runCli} from '../helpers/cli.js'
@@ -42,6 +42,39 @@ describe('clickops heat (end to end)', () => {
     expect(result.shards.reduce((t, s) => t + s.recordsPerSecond * 120, 0)).to.be.closeTo(200, 1e-9)
     expect(result.cost!.recordsRead).to.equal(200)
     expect(r.stderr).to.equal('')
+  })
+
+  it('names a split candidate for a hot shard: the key to split at, traffic-weighted, and what each side would carry', async () => {
+    const hotStream = uniqueStreamName('heat-split')
+    await createStream(client, hotStream, 4)
+    const shards = await listShards(client, hotStream)
+    const shard0 = shardForKey(shards, '35')!
+    // One call, one second: 400 records of user 35 and 100 of other keys on its shard, 2 KiB each
+    // (about 98% of the shard's 1 MiB/s).
+    const others: string[] = []
+    for (let i = 0; others.length < 100; i++) if (shardForKey(shards, `u${i}`)?.ShardId === shard0.ShardId) others.push(`u${i}`)
+    const data = new Uint8Array(2048).fill(120)
+    const records = [...Array.from({length: 400}, () => ({Data: data, PartitionKey: '35'})), ...others.map((k) => ({Data: data, PartitionKey: k}))]
+    expect((await client.send(new PutRecordsCommand({Records: records, StreamName: hotStream}))).FailedRecordCount ?? 0).to.equal(0)
+
+    const r = await runCli(['heat', '--endpoint-url', local.endpoint, '--stream', hotStream, '--json', '--window', '2m'])
+    expect(r.code, r.stderr).to.equal(0)
+    const result = JSON.parse(r.stdout) as HeatResult
+    const c = result.splitCandidate!
+    expect(c).to.include({shardId: shard0.ShardId, weighted: true})
+    // User 35 carries 80% of the shard: the cut sits right at its hash, on one side or the other.
+    const h = hashKeyOf('35')
+    expect([h.toString(), (h + 1n).toString()]).to.include(c.newStartingHashKey)
+    // The side with user 35 carries its 78% and the spread of the other keys on that side.
+    const key35 = (400 * (2048 + 2)) / 1024 / 1024
+    expect(Math.max(c.lower, c.upper)).to.be.within(key35, key35 + 0.2)
+    expect(c.lower + c.upper).to.be.closeTo(result.shards.find((s) => s.shardId === shard0.ShardId)!.peakUtilization, 1e-6)
+
+    const table = await runCli(['heat', '--endpoint-url', local.endpoint, '--stream', hotStream, '--window', '2m'])
+    expect(table.stdout).to.match(new RegExp(`^split candidate\\s+split ${shard0.ShardId} at ${c.newStartingHashKey} \\(\\d+\\.\\d% of the hash space, weighted by its hottest keys\\): [\\d.]+% \\| [\\d.]+% · clickops scale --strategy targeted$`, 'm'))
+    // The cool stream of the other tests has none.
+    const cool = JSON.parse((await runCli(['heat', ...base(), '--json', '--window', '2m'])).stdout) as HeatResult
+    expect(cool.splitCandidate).to.equal(undefined)
   })
 
   it('off a terminal prints one snapshot as a table and exits', async () => {

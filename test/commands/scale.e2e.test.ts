@@ -8,7 +8,7 @@ import {fileURLToPath} from 'node:url'
 
 import type {ScaleResult} from '../../src/commands/scale.js'
 import {shardForKey} from '../../src/lib/kinesis/hashkey.js'
-import {listShards} from '../../src/lib/kinesis/shards.js'
+import {byHashRange, listShards, openShards} from '../../src/lib/kinesis/shards.js'
 import {listTags} from '../../src/lib/kinesis/status.js'
 import {HISTORY_TAG_KEY, parseHistory} from '../../src/lib/scaling/history.js'
 import {runCli} from '../helpers/cli.js'
@@ -74,6 +74,57 @@ describe('clickops scale (end to end)', () => {
     expect(second.stdout).to.match(/│ now +│ 8 +│/)
     expect(second.stderr).to.include('target: local')
     expect((await client.send(new DescribeStreamSummaryCommand({StreamName: stream}))).StreamDescriptionSummary!.OpenShardCount).to.equal(8)
+  })
+
+  it('--strategy targeted splits the hot shard where the burst is: the open ranges are the plan\'s, a second run is held, tail --user reads across the split', async () => {
+    const stream = uniqueStreamName('scale-targeted')
+    created.push(stream)
+    await createStream(client, stream, 4)
+    const shards = await listShards(client, stream)
+    // User 35 (shard 0) writes 20 records, and a burst of 480 other keys of shard 0 lands in one second.
+    const keys: string[] = []
+    for (let i = 0; keys.length < 480; i++) if (shardForKey(shards, `user-${i}`)?.ShardId === shards[0].ShardId) keys.push(`user-${i}`)
+    const record = (k: string, n: number) => ({Data: new TextEncoder().encode(`{"user_id":"${k}","n":${n}}`), PartitionKey: k})
+    const put = await client.send(new PutRecordsCommand({Records: [...Array.from({length: 20}, (_, n) => record('35', n)), ...keys.map((k) => record(k, 0))], StreamName: stream}))
+    expect(put.FailedRecordCount ?? 0).to.equal(0)
+
+    const args = ['scale', ...on(stream), '--strategy', 'targeted', '--source', 'stream', '--window', '2m', '--target-utilization', '0.2', '--json']
+    const first = await runCli(args)
+    expect(first.code, first.stderr).to.equal(10)
+    const result = JSON.parse(first.stdout) as ScaleResult
+    expect(result.plan.strategy).to.equal('targeted')
+    const splits = result.plan.steps.filter((s) => s.action === 'split')
+    expect(splits.length).to.be.at.least(2)
+    expect(result.plan.steps.every((s) => s.action === 'split'), 'a new stream is not merged').to.equal(true)
+    expect(result.execution!.applied.map((a) => [a.action, a.completed])).to.deep.equal(splits.map(() => ['split', true]))
+
+    // The open shards now: shard 0's range cut at exactly the planned keys, the others as they were.
+    const open = byHashRange(openShards(await listShards(client, stream))).map((s) => [s.HashKeyRange!.StartingHashKey!, s.HashKeyRange!.EndingHashKey!])
+    const cuts = splits.map((s) => BigInt(s.newStartingHashKey!))
+    const bounds = [BigInt(shards[0].HashKeyRange!.StartingHashKey!), ...cuts, BigInt(shards[0].HashKeyRange!.EndingHashKey!) + 1n]
+    const expected = [
+      ...bounds.slice(0, -1).map((b, i) => [b.toString(), (bounds[i + 1] - 1n).toString()]),
+      ...shards.slice(1).map((s) => [s.HashKeyRange!.StartingHashKey!, s.HashKeyRange!.EndingHashKey!]),
+    ]
+    expect(open).to.deep.equal(expected)
+    expect(result.plan.targetShards).to.equal(open.length)
+    const history = parseHistory((await listTags(client, stream)).find((t) => t.Key === HISTORY_TAG_KEY)?.Value).events
+    expect(history.map((e) => e.kind)).to.deep.equal(splits.map(() => 'split'))
+
+    // Right away again: the new shards carry nothing of the burst; merging them back waits for the cooldown.
+    const second = await runCli(args.filter((a) => a !== '--json'))
+    expect(second.code, second.stderr).to.equal(12)
+    expect(second.stdout).to.match(/^Blocked: Cooldown: the last change \(split, \d+ → \d+\) was \d+s ago; a scale-in waits 1h/m)
+    expect(second.stdout).to.match(/│ step │ action +│ shard +│ hash key +│ open shards │ max util │/)
+    expect(byHashRange(openShards(await listShards(client, stream))).length).to.equal(open.length)
+
+    // User 35's records after the split land on a child; tail reads the parent, then the child.
+    const more = await client.send(new PutRecordsCommand({Records: Array.from({length: 10}, (_, n) => record('35', 20 + n)), StreamName: stream}))
+    expect(more.FailedRecordCount ?? 0).to.equal(0)
+    const tail = await runCli(['tail', ...on(stream), '--user', '35', '--from', 'trim-horizon', '--no-follow', '--output', 'json'])
+    expect(tail.code, tail.stderr).to.equal(0)
+    const ns = tail.stdout.trim().split('\n').map((l) => (JSON.parse(l) as {data: {n: number}}).data.n)
+    expect(ns).to.deep.equal(Array.from({length: 30}, (_, n) => n))
   })
 
   it('nothing to do (exit 0) on an idle stream at its minimum; on-demand streams are reported, never scaled (exit 12)', async () => {

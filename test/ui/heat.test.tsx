@@ -63,30 +63,32 @@ describe('heat TUI (ink-testing-library)', () => {
   })
 
   it('pages with PgDn/PgUp, scrolls with the arrows, jumps with Home/End', async () => {
-    // Height 20: 3 header lines, the column header and two footer lines leave 13 rows (one line spare).
+    // Height 20: 4 header lines (the hottest shard is hot: its split candidate), the column header
+    // and two footer lines leave 12 rows (one line spare).
     const app = render(<HeatApp color={false} feed={fakeFeed(syntheticSnapshot(100))} height={20} meta={META} refreshMs={60_000} width={100} />)
     try {
       const status = (range: string) => waitFor(() => app.lastFrame()?.includes(`shards ${range} of 100`) && app.lastFrame(), range)
-      let frame = await status('1–13')
-      expect(shardsIn(frame)).to.have.length(13)
+      let frame = await status('1–12')
+      expect(shardsIn(frame)).to.have.length(12)
       app.stdin.write(KEYS.pageDown)
-      frame = await status('14–26')
-      expect(shardsIn(frame)[0]).to.equal(shardIdOf(13))
+      frame = await status('13–24')
+      expect(shardsIn(frame)[0]).to.equal(shardIdOf(12))
+      expect(frame).to.match(/^split shardId-\d{12} at \d{8}… \(/m)
       app.stdin.write(KEYS.down)
-      frame = await status('15–27')
-      expect(shardsIn(frame)[0]).to.equal(shardIdOf(14))
+      frame = await status('14–25')
+      expect(shardsIn(frame)[0]).to.equal(shardIdOf(13))
       app.stdin.write(KEYS.up)
-      await status('14–26')
+      await status('13–24')
       app.stdin.write(KEYS.end)
-      frame = await status('88–100')
+      frame = await status('89–100')
       expect(shardsIn(frame).at(-1)).to.equal(shardIdOf(99))
       app.stdin.write(KEYS.pageDown) // stays on the last page
       await new Promise((r) => setTimeout(r, 20))
-      expect(app.lastFrame()).to.include('shards 88–100 of 100')
+      expect(app.lastFrame()).to.include('shards 89–100 of 100')
       app.stdin.write(KEYS.pageUp)
-      await status('75–87')
+      await status('77–88')
       app.stdin.write(KEYS.home)
-      await status('1–13')
+      await status('1–12')
     } finally {
       app.unmount()
     }

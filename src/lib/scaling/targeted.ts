@@ -264,7 +264,30 @@ export function balancedCuts(m: ShardModel, target: number, maxParts: number): b
     // More parts than allowed would be needed: `parts` parts of equal load as near as the cuts go.
     best = greedyCuts(m, hi, parts, 0) ?? greedyCuts(m, hi, parts) ?? []
   }
-  return best
+  return best.map((cut, i) => onKey(m, cut, i > 0 ? best![i - 1] : m.start))
+}
+
+/**
+ * A cut that the bisection left a rounding error beside a known key moves onto it: just after the
+ * nearest key below (it stays below) or at the nearest key above (it goes above). No other key
+ * lies between, so both sides keep their keys, and split keys land on key boundaries.
+ */
+function onKey(m: ShardModel, cut: bigint, previous: bigint): bigint {
+  const w = Number(m.end - m.start + 1n)
+  const spreadBetween = (a: bigint, b: bigint) => (util(m.spread) * Number(b - a)) / w
+  let below: Point | undefined
+  let above: Point | undefined
+  for (const p of m.points) {
+    if (p.hash < cut) below = p
+    else {
+      above = p
+      break
+    }
+  }
+  if (above !== undefined && above.hash === cut) return cut
+  if (below !== undefined && below.hash + 1n > previous && below.hash + 1n <= m.end && spreadBetween(below.hash + 1n, cut) < 1e-9 * Math.max(util(below), 1e-12)) return below.hash + 1n
+  if (above !== undefined && above.hash > previous && spreadBetween(cut, above.hash) < 1e-9 * Math.max(util(above), 1e-12)) return above.hash
+  return cut
 }
 
 /** One unit of the layout under construction. */

@@ -6,6 +6,7 @@
 import {style, type Style} from '../../cli/output.js'
 import {heatLevel, type HeatLevel} from '../../lib/load/model.js'
 import type {LoadSnapshot, ShardLoad} from '../../lib/load/types.js'
+import {hotShardCandidate, type SplitCandidate} from '../../lib/scaling/candidate.js'
 import {formatDuration} from '../../lib/parse.js'
 
 export type SortMode = 'hash' | 'heat'
@@ -247,5 +248,20 @@ export function headerLines(snapshot: LoadSnapshot, meta: HeatMeta, width: numbe
   const room = width - totals.length - 3
   if (snapshot.streamSeries !== undefined && room >= 10) third += ` · ${sparkline(snapshot.streamSeries, Math.min(60, room), color)}`
   const lines = [first, second, third]
+  const candidate = hotShardCandidate(snapshot.shards, snapshot.windowSeconds)
+  if (candidate !== undefined) lines.push(fitWidth(candidateText(candidate, false), width))
   return lines
+}
+
+/**
+ * The remedy beside the symptom: where to split the hot shard and what each side would carry,
+ * e.g. "split shardId-000000000000 at 37510386… (11.0%): 40% | 24% · clickops scale --strategy targeted".
+ */
+export function candidateText(c: SplitCandidate, fullKey: boolean): string {
+  const key = fullKey ? c.newStartingHashKey : `${c.newStartingHashKey.slice(0, 8)}…`
+  const at = `${(Number((BigInt(c.newStartingHashKey) * 10_000n) >> 128n) / 100).toFixed(1)}% of the hash space`
+  const how = c.weighted ? 'weighted by its hottest keys' : 'the midpoint: no keys known, load taken as even'
+  const lead = `split ${c.shardId} at ${key} (${at}, ${how}): ${fmtPercent(c.lower)} | ${fmtPercent(c.upper)}`
+  const key1 = c.hotKey === undefined ? '' : ` · key "${displayKey(c.hotKey)}" alone is over the limit: no split relieves it`
+  return `${lead}${key1} · clickops scale --strategy targeted`
 }

@@ -3,11 +3,12 @@ import {keyValues, table} from '../../cli/output.js'
 import {heatLevel} from '../../lib/load/model.js'
 import type {LoadSnapshot} from '../../lib/load/types.js'
 import {formatDuration} from '../../lib/parse.js'
-import {fmtBytes, fmtCount, fmtKeys, fmtPercent, hottest, paint, sortShards, sparkline, type SortMode} from './format.js'
+import type {SplitCandidate} from '../../lib/scaling/candidate.js'
+import {candidateText, fmtBytes, fmtCount, fmtKeys, fmtPercent, hottest, paint, sortShards, sparkline, type SortMode} from './format.js'
 
 export const TABLE_SPARK_WIDTH = 20
 
-export function heatTable(snapshot: LoadSnapshot, options: {target: string; sort: SortMode; color?: boolean}): string {
+export function heatTable(snapshot: LoadSnapshot, options: {target: string; sort: SortMode; color?: boolean; candidate?: SplitCandidate}): string {
   const color = options.color ?? true
   const open = snapshot.shards.length
   const capR = snapshot.capacityRecordsPerSecond ?? 0
@@ -23,6 +24,7 @@ export function heatTable(snapshot: LoadSnapshot, options: {target: string; sort
     ['bytes/s', `${fmtBytes(snapshot.totalBytesPerSecond)} of ${fmtBytes(capB)} (${fmtPercent(capB > 0 ? snapshot.totalBytesPerSecond / capB : 0)})`],
     ['write throttles', fmtCount(snapshot.writeThrottles)],
     ['hottest shard', hot === undefined ? undefined : `${hot.shardId} (peak ${fmtPercent(hot.peakUtilization)})`],
+    ['split candidate', options.candidate === undefined ? undefined : candidateText(options.candidate, true)],
   ])
   const withKeys = snapshot.source === 'stream'
   const rows = sortShards(snapshot.shards, options.sort).map((s) => {

@@ -13,7 +13,9 @@ export default class Provision extends BaseCommand<typeof Provision> {
 
   static override description = `Computes the desired state, compares it with what exists and shows the plan: every resource as create, update or unchanged, with the reason. Then applies it in order (unless --dry-run). Running it again with the same flags changes nothing; a run that was interrupted finishes when run again.
 
-On AWS: the Kinesis stream (tagged managed-by=clickops), an IAM role only apigateway.amazonaws.com can assume with kinesis:PutRecord/PutRecords on this stream only, a REGIONAL REST API imported from one OpenAPI document (POST /events → PutRecord, POST /events/batch → PutRecords, body validated against the event's JSON Schema), its deployment and stage with throttling, and optionally an API key with a usage plan and a WAF web ACL.
+On AWS: the Kinesis stream (tagged managed-by=clickops), an IAM role clickops-<region>-<stream>-apigw that only apigateway.amazonaws.com can assume, for this account and this API only (aws:SourceAccount, aws:SourceArn), with kinesis:PutRecord/PutRecords on this stream only, a REGIONAL REST API imported from one OpenAPI document (POST /events → PutRecord, POST /events/batch → PutRecords, body validated against the event's JSON Schema), its deployment and stage with throttling, and optionally an API key with a usage plan and a WAF web ACL.
+
+Permissions boundary: with --permissions-boundary ARN the role gets that boundary, the policy made from iam/clickops-permissions-boundary.json; the operator policy in iam/ allows creating and changing clickops roles only with it. Without it the role has no boundary (provision says so): that needs an identity allowed to create roles freely, and the shipped operator policy is refused.
 
 Locally: the stream in kinesis-local, and the same OpenAPI document served by the local gateway of the embedded stack.
 
@@ -24,6 +26,10 @@ Provision never reshards an existing stream: use \`clickops scale\` for that.`
     {command: '<%= config.bin %> provision --dry-run', description: 'Show what would change, change nothing.'},
     {command: '<%= config.bin %> provision --target aws --region eu-west-1 --shards 8 --api-key --throttle-rate 500', description: 'On AWS, with a required API key.'},
     {command: '<%= config.bin %> provision --target aws --on-demand --no-api', description: 'An on-demand stream only.'},
+    {
+      command: '<%= config.bin %> provision --target aws --permissions-boundary arn:aws:iam::123456789012:policy/clickops/clickops-permissions-boundary',
+      description: 'As an operator with iam/clickops-operator-policy.json: the role gets the clickops permissions boundary.',
+    },
     {command: '<%= config.bin %> provision --target aws --web-acl-arn arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/edge/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b', description: 'Protect the stage with an existing WAF web ACL.'},
   ]
 
@@ -39,6 +45,10 @@ Provision never reshards an existing stream: use \`clickops scale\` for that.`
     'throttle-burst': Flags.integer({description: 'Stage throttling: burst of requests (1 to 5000). [default: 2000]'}),
     'web-acl-arn': Flags.string({description: 'Associate this existing regional AWS WAF web ACL with the stage (AWS only).'}),
     stage: Flags.string({description: 'Stage name; the URL is <invoke URL>/<stage>. [default: v1]'}),
+    'permissions-boundary': Flags.string({
+      description: 'ARN of the IAM policy to attach as the ingestion role\'s permissions boundary (AWS only): the one made from iam/clickops-permissions-boundary.json. Required by the shipped operator policy; without it the role has no boundary.',
+      helpValue: 'ARN',
+    }),
     'dry-run': Flags.boolean({description: 'Show the plan and change nothing.'}),
   }
 
@@ -53,6 +63,7 @@ Provision never reshards an existing stream: use \`clickops scale\` for that.`
         encryption: f.encryption,
         enhancedMonitoring: f['enhanced-monitoring'],
         onDemand: f['on-demand'],
+        permissionsBoundary: f['permissions-boundary'],
         retentionHours: f['retention-hours'],
         shards: f.shards,
         stage: f.stage,

@@ -16,9 +16,11 @@ export default class Tail extends BaseCommand<typeof Tail> {
 
 Reading stays within the per-shard read limits (5 GetRecords calls/s, 2 MiB/s; one call per second when idle), backs off when throttled and renews expired iterators where it left off. KPL-aggregated records are de-aggregated and filtered by each user record's own partition key. Memory stays flat however much is scanned.
 
+Explicit hash keys: a record written with an ExplicitHashKey (PutRecord/PutRecords, or a KPL aggregate that carries one) goes to the shard of that hash, not of its partition key's MD5, and --user alone does not read that shard: such records are silently missed. If your producers set explicit hash keys, add --all-shards: every shard is read and filtered by the key (it costs the reads of the whole stream).
+
 Output: pretty (coloured, on a terminal), json (one object per line: partitionKey, shardId, sequenceNumber, approximateArrivalTimestamp, data — parsed when it is JSON, base64 otherwise — and dataEncoding; the default when stdout is not a terminal) or raw (the data only). On a terminal a status line on stderr shows the shards being read, records scanned versus matched, and the lag.
 
-Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of them exit 0 and print the counts on stderr. Exit 2 for invalid flags (before any AWS call), 3 when the stream does not exist.`
+Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of them exit 0 and print the counts and the last position on stderr: a sequence number, or SEQUENCE:SUBSEQUENCE for a user record inside a KPL-aggregated record. Pass it to --after-sequence to carry on, nothing repeated and nothing lost, also inside an aggregate. Exit 2 for invalid flags (before any AWS call), 3 when the stream does not exist.`
 
   static override examples = [
     {command: '<%= config.bin %> tail --user 35', description: "Follow user 35's new events."},
@@ -26,7 +28,9 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
     {command: '<%= config.bin %> tail --user 35 --from 10m --output json | jq .data.event_name', description: 'The last ten minutes and onwards, as JSON lines.'},
     {command: '<%= config.bin %> tail --from 2026-01-31T12:00:00Z --until 2026-01-31T12:05:00Z --output raw', description: 'Five minutes of the whole stream, data only.'},
     {command: '<%= config.bin %> tail --partition-key 35 --from-sequence 49680580346631208046493830204172907465192613764006936578 --limit 20', description: 'Twenty records from a known sequence number on.'},
-    {command: '<%= config.bin %> tail --user 35 --after-sequence 49680580346631208046493830204172907465192613764006936578', description: 'Carry on where an earlier run stopped (its last sequence number), nothing repeated.'},
+    {command: '<%= config.bin %> tail --user 35 --after-sequence 49680580346631208046493830204172907465192613764006936578', description: 'Carry on where an earlier run stopped (its last position), nothing repeated.'},
+    {command: '<%= config.bin %> tail --user 35 --after-sequence 49680580346631208046493830204172907465192613764006936578:7', description: 'Carry on inside a KPL-aggregated record, after its user record 7.'},
+    {command: '<%= config.bin %> tail --user 35 --all-shards --from 10m', description: 'Producers set explicit hash keys: read every shard, keep user 35.'},
   ]
 
   static override flags = {
@@ -47,13 +51,16 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
       helpValue: 'latest|trim-horizon|TIME|DURATION',
     }),
     'from-sequence': Flags.string({
-      description: 'Start at the record with this sequence number (with --user/--partition-key), e.g. 4968...6578 as `--output json` prints it.',
+      description: 'Start at the record at this position (with --user/--partition-key): a sequence number, or SEQUENCE:SUBSEQUENCE for a user record of a KPL-aggregated record, as `--output json` prints it (position).',
       exclusive: ['after-sequence'],
-      helpValue: 'N',
+      helpValue: 'SEQUENCE[:SUB]',
     }),
     'after-sequence': Flags.string({
-      description: 'Start just after this sequence number (with --user/--partition-key): pass the last sequence number an earlier run printed to carry on where it stopped, nothing repeated.',
-      helpValue: 'N',
+      description: 'Start just after this position (with --user/--partition-key): pass the last position an earlier run printed (SEQUENCE or SEQUENCE:SUBSEQUENCE) to carry on where it stopped, nothing repeated, nothing lost.',
+      helpValue: 'SEQUENCE[:SUB]',
+    }),
+    'all-shards': Flags.boolean({
+      description: "With --user/--partition-key: read every shard and keep the key's records, for streams whose producers set explicit hash keys (such records are not on the shard the key hashes to, and a plain --user misses them).",
     }),
     follow: Flags.boolean({
       allowNo: true,
@@ -80,7 +87,7 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
     const {flags} = this
     const [{planTail}] = await Promise.all([import('../lib/tail/plan.js')])
     const plan = planTail(
-      {afterSequence: flags['after-sequence'], follow: flags.follow, from: flags.from, fromSequence: flags['from-sequence'], limit: flags.limit, partitionKey: flags['partition-key'], until: flags.until, user: flags.user},
+      {afterSequence: flags['after-sequence'], allShards: flags['all-shards'], follow: flags.follow, from: flags.from, fromSequence: flags['from-sequence'], limit: flags.limit, partitionKey: flags['partition-key'], until: flags.until, user: flags.user},
       new Date(),
     )
     const output: TailOutput = this.jsonEnabled() ? 'json' : (flags.output ?? (process.stdout.isTTY ? 'pretty' : 'json'))
@@ -121,21 +128,20 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
         plan,
         {
           onPlan: (p) => {
-            if (plan.partitionKey !== undefined) {
+            if (plan.partitionKey !== undefined && !plan.allShards) {
               note(`tail: ${what} (hash ${p.hash}) → ${p.lineage.join(' → ')}, from ${format.describeStart(plan.start)}${plan.follow ? '' : ' to the tip'}.`)
             } else {
-              note(`tail: ${p.initial.length} of ${p.shardCount} shards of ${stream} to start with, from ${format.describeStart(plan.start)}${plan.follow ? '' : ' to the tip'}, merged in arrival order.`)
+              const filter = plan.partitionKey === undefined ? '' : `, keeping key ${plan.partitionKey}`
+              note(`tail: ${p.initial.length} of ${p.shardCount} shards of ${stream} to start with, from ${format.describeStart(plan.start)}${plan.follow ? '' : ' to the tip'}, merged in arrival order${filter}.`)
             }
           },
           onReady: (shards) => {
-            if (plan.follow) note(`tail: following ${shards.length === 1 ? shards[0] : `${shards.length} shards`}; Ctrl-C to stop.`)
+            if (plan.follow) note(format.formatFollowing(shards))
           },
           onRecord: (record) =>
             write(output === 'json' ? format.formatJson(record) : output === 'raw' ? format.formatRaw(record) : format.formatPretty(record, paint)),
           onShardChange: (change) => {
-            if ('started' in change && change.parents.length > 0) {
-              note(`tail: ${change.parents.join(' + ')} closed (reshard); continuing in ${change.started}.`)
-            }
+            if ('started' in change && change.parents.length > 0) note(format.formatShardStarted(change))
           },
           onStatus: (s) => line.update(() => format.formatStatus(s, (process.stderr.columns || 120) - 1)),
           onReaderEvent: (event) => {

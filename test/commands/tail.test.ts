@@ -92,11 +92,11 @@ describe('clickops tail (end to end)', () => {
       const got = lines(r.stdout) // json is the default when stdout is not a terminal
       expect(got.map((l) => l.data.n)).to.deep.equal([15, 35, 55, 75, 95, 115, 135, 155, 175, 195])
       expect(got.every((l) => l.partitionKey === '15' && l.dataEncoding === 'json' && l.data.user_id === '15')).to.equal(true)
-      expect(r.stderr).to.match(/tail: reached the tip: 10 matching of \d+ records scanned on shardId-\d+; last sequence number \d+\./)
+      expect(r.stderr).to.match(/tail: reached the tip: 10 matching of \d+ records scanned on shardId-\d+; last position \d+\./)
 
-      // Stop after 4, then carry on from the last sequence number printed: the other 6, none twice.
+      // Stop after 4, then carry on from the last position printed: the other 6, none twice.
       const head = await runCli(['tail', '--endpoint-url', local.endpoint, '--stream', stream, '--user', '15', '--from', 'trim-horizon', '--limit', '4'])
-      const last = /last sequence number (\d+)\./.exec(head.stderr)?.[1]
+      const last = /last position (\d+)\./.exec(head.stderr)?.[1]
       expect(last, head.stderr).to.equal(lines(head.stdout)[3].sequenceNumber)
       const rest = await runCli(['tail', '--endpoint-url', local.endpoint, '--stream', stream, '--user', '15', '--after-sequence', last!, '--no-follow'])
       expect(rest.code, rest.stderr).to.equal(0)
@@ -137,7 +137,7 @@ describe('clickops tail (end to end)', () => {
       expect(text).not.to.include('"partitionKey"') // pretty, not JSON, on a terminal
       expect(text).to.match(/reading shardId-\d+ · scanned \d+ · matched 10 · at the tip · Ctrl-C to stop/)
       expect(screen).to.include('\u001B[36mshardId-') // in colour
-      expect(text).to.match(/tail: stopped: 10 matching of \d+ records scanned on shardId-\d+; last sequence number \d+\./)
+      expect(text).to.match(/tail: stopped: 10 matching of \d+ records scanned on shardId-\d+; last position \d+\./)
     })
 
     it('follows user 35 through a reshard 4 → 8: exactly 100 records, in order, none twice; Ctrl-C exits 0 with the counts', async () => {
@@ -175,8 +175,29 @@ describe('clickops tail (end to end)', () => {
       expect(got.slice(0, 50).every((l) => l.shardId === parent)).to.equal(true)
       expect(got.slice(50).every((l) => l.shardId === heir)).to.equal(true)
       expect(r.stderr).to.include(`tail: ${parent} closed (reshard); continuing in ${heir}.`)
-      expect(r.stderr).to.match(new RegExp(`tail: stopped: 100 matching of \\d+ records scanned on 2 shards; last sequence number ${got[99].sequenceNumber}\\.`))
+      expect(r.stderr).to.match(new RegExp(`tail: stopped: 100 matching of \\d+ records scanned on 2 shards; last position ${got[99].sequenceNumber}\\.`))
       noStackTrace(r.stderr)
+    })
+
+    it('says how many shards it follows after a reshard: the shards actually read, not those it started with', async () => {
+      const stream = uniqueStreamName('tail-count')
+      await createStream(client, stream, 4)
+      const users = Array.from({length: 40}, (_, i) => String(i))
+      await putAll(client, stream, users.map((u, i) => eventOf(u, i)))
+      // kinesis-local scales 4 → 5 by splitting one shard: 5 open shards and 1 closed parent.
+      await client.send(new UpdateShardCountCommand({ScalingType: 'UNIFORM_SCALING', StreamName: stream, TargetShardCount: 5}))
+      await waitActive(client, stream)
+      await putAll(client, stream, users.map((u, i) => eventOf(u, 40 + i)))
+      const shards = await listShards(client, stream)
+      expect(shards.filter((s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined)).to.have.length(5)
+
+      const r = await runCli(['tail', '--endpoint-url', local.endpoint, '--stream', stream, '--from', 'trim-horizon', '--limit', '80', '--output', 'json'], {timeoutMs: 120_000})
+      expect(r.code, r.stderr).to.equal(0)
+      expect(lines(r.stdout)).to.have.length(80)
+      // It starts with the 4 roots (3 open shards and the parent); once the parent closed, 5 are read.
+      expect(r.stderr).to.match(/tail: following 4 shards; Ctrl-C to stop\./)
+      expect(r.stderr).to.match(/closed \(reshard\); continuing in shardId-\d+; following 5 shards\./)
+      expect(r.stderr).to.include('records scanned on 6 shards')
     })
   })
 })

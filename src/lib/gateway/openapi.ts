@@ -15,7 +15,9 @@ import {createHash} from 'node:crypto'
 
 import {batchSchema, EVENT_SCHEMA} from '../clickstream/schema.js'
 import {PUT_RECORDS_MAX_RECORDS} from '../kinesis/limits.js'
-import {API_KEY_HEADER, apiName, BATCH_PATH, EVENTS_PATH} from '../provision/naming.js'
+import {API_KEY_HEADER, apiName, BATCH_PATH, EVENTS_PATH, partitionOf} from '../provision/naming.js'
+
+export {partitionOf} from '../provision/naming.js'
 
 export type JsonSchema = Record<string, unknown>
 
@@ -108,11 +110,6 @@ export function integrationUri(region: string, action: IntegrationAction): strin
   return `arn:${partitionOf(region)}:apigateway:${region}:kinesis:action/${action}`
 }
 
-export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn'
-  if (region.startsWith('us-gov-')) return 'aws-us-gov'
-  return 'aws'
-}
 
 /** The action an integration URI names, or undefined when it is not one of ours. */
 export function actionOf(uri: string): IntegrationAction | undefined {

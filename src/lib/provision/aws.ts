@@ -8,18 +8,47 @@ import type {APIGatewayClient, ApiKey, RestApi, Stage, UsagePlan} from '@aws-sdk
 import type {IAMClient, Role} from '@aws-sdk/client-iam'
 import type {WAFV2Client} from '@aws-sdk/client-wafv2'
 
-import {ClickopsError} from '../errors.js'
-import {buildApiDocument, partitionOf, serializeDocument} from '../gateway/openapi.js'
+import {ClickopsError, ExitCode} from '../errors.js'
+import {buildApiDocument, serializeDocument} from '../gateway/openapi.js'
 import {findApiKey, findRestApi, findStage, findUsagePlan} from '../gateway/lookup.js'
 import {sleep as defaultSleep} from '../local/process.js'
 import type {DesiredState} from './desired.js'
-import {apiKeyName, MANAGED_TAG, ROLE_PATH, ROLE_POLICY_NAME, roleName, tagsFor, usagePlanName} from './naming.js'
+import {
+  API_GATEWAY_PRINCIPAL,
+  apiKeyName,
+  legacyRoleName,
+  MANAGED_TAG,
+  partitionOf,
+  ROLE_PATH,
+  ROLE_POLICY_NAME,
+  roleName,
+  roleTagsFor,
+  serviceHost,
+  tagsFor,
+  usagePlanName,
+} from './naming.js'
 import {canonical, withBackoff, type Step} from './plan.js'
 
 /**
  * Every AWS action that provision, destroy, status and `send --via api` call (for an operator
  * policy). `iam:PassRole` is for handing the integration role to API Gateway; the association of a
  * web ACL also needs `apigateway:SetWebACL` on the stage (AWS WAF checks it).
+ *
+ * What iam/clickops-operator-policy.json makes of them:
+ * - The IAM writes that decide what a role may do (`iam:CreateRole`, `iam:PutRolePolicy`,
+ *   `iam:PutRolePermissionsBoundary`) are allowed only with `iam:PermissionsBoundary` equal to the
+ *   clickops boundary (iam/clickops-permissions-boundary.json, attached by `--permissions-boundary`):
+ *   a role an operator creates can never do more than the boundary allows, whatever policy it gets.
+ *   `iam:DeleteRolePermissionsBoundary` is not granted. Trust, tags and deletion (which widen
+ *   nothing the boundary caps) stay allowed on `role/clickops/*`, so that destroy still removes
+ *   roles created before the boundary existed.
+ * - Kinesis: the service authorization reference ("Actions, resources, and condition keys for
+ *   Amazon Kinesis Data Streams") lists the `stream` resource type, with the `aws:ResourceTag/${TagKey}`
+ *   condition key, for DeleteStream, StopStreamEncryption and DecreaseStreamRetentionPeriod (as for
+ *   the other stream actions; CreateStream and AddTagsToStream take `aws:RequestTag` and
+ *   `aws:TagKeys`). So those three are allowed only on streams tagged managed-by=clickops (MANAGED_TAG),
+ *   the tag provision puts on the streams it creates. Tagging a stream managed-by=clickops by hand
+ *   puts it under clickops's management, deletion included.
  */
 export const AWS_ACTIONS = [
   'kinesis:DescribeStreamSummary',
@@ -41,6 +70,7 @@ export const AWS_ACTIONS = [
   'iam:UpdateAssumeRolePolicy',
   'iam:GetRolePolicy',
   'iam:PutRolePolicy',
+  'iam:PutRolePermissionsBoundary',
   'iam:DeleteRolePolicy',
   'iam:DeleteRole',
   'iam:PassRole',
@@ -67,11 +97,27 @@ export function parseArn(arn: string): Arn {
   return {account, partition, region, resource: rest.join(':'), service}
 }
 
-/** Only apigateway.amazonaws.com may assume the role. */
-export function trustPolicy() {
+/**
+ * Only apigateway.amazonaws.com may assume the role, and only on behalf of this account
+ * (`aws:SourceAccount`) and of this one REST API (`aws:SourceArn`, any stage, method and path of it):
+ * the confused-deputy conditions AWS recommends for service roles. Before the API exists (the role
+ * is created first, the API document names it), any API of the account in the region; provision
+ * narrows it to the API as soon as the API is imported.
+ */
+export function trustPolicy(account: string, region: string, apiId?: string) {
   return {
     Version: '2012-10-17',
-    Statement: [{Effect: 'Allow', Principal: {Service: 'apigateway.amazonaws.com'}, Action: 'sts:AssumeRole'}],
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: {Service: API_GATEWAY_PRINCIPAL},
+        Action: 'sts:AssumeRole',
+        Condition: {
+          StringEquals: {'aws:SourceAccount': account},
+          ArnLike: {'aws:SourceArn': `arn:${partitionOf(region)}:execute-api:${region}:${account}:${apiId ?? '*'}/*`},
+        },
+      },
+    ],
   }
 }
 
@@ -87,19 +133,21 @@ export function rolePolicy(streamArn: string, encrypted: boolean) {
       Effect: 'Allow',
       Action: 'kms:GenerateDataKey',
       Resource: `arn:${partition}:kms:${region}:${account}:key/*`,
-      Condition: {StringEquals: {'kms:ViaService': `kinesis.${region}.amazonaws.com`}},
+      Condition: {StringEquals: {'kms:ViaService': serviceHost('kinesis', region)}},
     })
   }
   return {Version: '2012-10-17', Statement: statements}
 }
 
-export const roleArnFor = (account: string, region: string, stream: string) => `arn:${partitionOf(region)}:iam::${account}:role${ROLE_PATH}${roleName(stream)}`
+export const roleArnFor = (account: string, region: string, stream: string) => `arn:${partitionOf(region)}:iam::${account}:role${ROLE_PATH}${roleName(stream, region)}`
 export const restApiArn = (region: string, apiId: string) => `arn:${partitionOf(region)}:apigateway:${region}::/restapis/${apiId}`
 export const stageArn = (region: string, apiId: string, stage: string) => `${restApiArn(region, apiId)}/stages/${stage}`
 export const deploymentDescription = (version: string) => `clickops document ${version}`
 
 export interface AwsObservation {
   role?: Role
+  /** A role of the name used before the region was part of it (looked up when `role` does not exist). */
+  legacyRole?: Role
   policy?: unknown
   rest?: RestApi
   stage?: Stage
@@ -136,13 +184,10 @@ export function isRolePropagationError(error: unknown): boolean {
 
 export async function observeAws(ctx: AwsContext, desired: DesiredState): Promise<AwsObservation> {
   const [iamSdk, apiSdk] = await Promise.all([import('@aws-sdk/client-iam'), import('@aws-sdk/client-api-gateway')])
-  const name = roleName(desired.stream)
+  const name = roleName(desired.stream, ctx.region)
   const obs: AwsObservation = {usagePlanKeyIds: []}
-  try {
-    obs.role = (await ctx.iam.send(new iamSdk.GetRoleCommand({RoleName: name}))).Role
-  } catch (error) {
-    if (!isNoSuchEntity(error)) throw error
-  }
+  obs.role = await getRole(ctx.iam, name)
+  if (!obs.role) obs.legacyRole = await getRole(ctx.iam, legacyRoleName(desired.stream))
   if (obs.role) {
     try {
       const doc = (await ctx.iam.send(new iamSdk.GetRolePolicyCommand({PolicyName: ROLE_POLICY_NAME, RoleName: name}))).PolicyDocument
@@ -172,12 +217,40 @@ export async function observeAws(ctx: AwsContext, desired: DesiredState): Promis
   return obs
 }
 
-export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsContext): Step[] {
+/** The role, or undefined when there is none of that name. */
+export async function getRole(iam: IAMClient, name: string): Promise<Role | undefined> {
+  const {GetRoleCommand} = await import('@aws-sdk/client-iam')
+  try {
+    return (await iam.send(new GetRoleCommand({RoleName: name}))).Role
+  } catch (error) {
+    if (!isNoSuchEntity(error)) throw error
+    return undefined
+  }
+}
+
+const tagsOf = (role: Role | undefined) => Object.fromEntries((role?.Tags ?? []).map((t) => [t.Key!, t.Value ?? '']))
+
+/** An AccessDenied on an IAM write of the ingestion role, with what to do about it. */
+function asRoleAccessDenied(error: unknown, boundary: string | undefined): unknown {
+  const name = (error as {name?: string})?.name
+  if (name !== 'AccessDenied' && name !== 'AccessDeniedException') return error
+  return new ClickopsError(`IAM refused to ${boundary ? 'write the ingestion role with the permissions boundary' : 'write the ingestion role'}: ${(error as Error).message}`, {
+    cause: error,
+    exitCode: ExitCode.AWS,
+    hint: boundary
+      ? 'Check that the boundary is the one the operator policy names (iam/clickops-operator-policy.json, iam:PermissionsBoundary).'
+      : 'With iam/clickops-operator-policy.json, roles are created only with the clickops permissions boundary: pass --permissions-boundary arn:aws:iam::<account>:policy/clickops/clickops-permissions-boundary.',
+  })
+}
+
+export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsContext, notes: string[] = []): Step[] {
   const steps: Step[] = []
   const {stream, stage} = desired
   const region = ctx.region
-  const name = roleName(stream)
+  const name = roleName(stream, region)
   const tags = tagsFor(stream)
+  const roleTags = roleTagsFor(stream, region)
+  const boundary = desired.permissionsBoundary
   const sleep = ctx.sleep ?? defaultSleep
   const iamSdk = () => import('@aws-sdk/client-iam')
   const apiSdk = () => import('@aws-sdk/client-api-gateway')
@@ -192,54 +265,86 @@ export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsCont
     return value
   }
 
-  // 1. The integration role.
+  // 1. The integration role: trust (this account, this API), permissions boundary, tags.
   ctx.roleArn = obs.role?.Arn
-  const trust = trustPolicy()
+  const trustFor = (apiId: string | undefined) => trustPolicy(needArn(account(), 'account'), region, apiId)
+  const trustText = `only apigateway.amazonaws.com may assume it, for ${obs.rest?.id ? `API ${obs.rest.id}` : 'this account'}`
+  const boundaryText = boundary ? `, permissions boundary ${boundary}` : ''
   if (!obs.role) {
     steps.push({
       action: 'create',
       name,
-      reason: 'does not exist; only apigateway.amazonaws.com may assume it',
+      reason: `does not exist; ${trustText}${boundaryText}`,
       resource: 'iam role',
       async run() {
         const {CreateRoleCommand} = await iamSdk()
-        const created = await ctx.iam.send(
-          new CreateRoleCommand({
-            AssumeRolePolicyDocument: JSON.stringify(trust),
-            Description: `API Gateway writes the clickstream of "${stream}" to Kinesis with this role (managed by clickops).`,
-            Path: ROLE_PATH,
-            RoleName: name,
-            Tags: Object.entries(tags).map(([Key, Value]) => ({Key, Value})),
-          }),
-        )
-        ctx.roleArn = created.Role!.Arn
+        try {
+          const created = await ctx.iam.send(
+            new CreateRoleCommand({
+              AssumeRolePolicyDocument: JSON.stringify(trustFor(obs.rest?.id)),
+              Description: `API Gateway writes the clickstream of "${stream}" in ${region} to Kinesis with this role (managed by clickops).`,
+              Path: ROLE_PATH,
+              PermissionsBoundary: boundary,
+              RoleName: name,
+              Tags: Object.entries(roleTags).map(([Key, Value]) => ({Key, Value})),
+            }),
+          )
+          ctx.roleArn = created.Role!.Arn
+        } catch (error) {
+          throw asRoleAccessDenied(error, boundary)
+        }
       },
     })
+    if (obs.legacyRole && isOurs(tagsOf(obs.legacyRole), stream)) {
+      notes.push(
+        `IAM role ${obs.legacyRole.RoleName} (the name before the region was part of it) is replaced by ${name}; it is kept for now, since another region's API of "${stream}" may still use it: \`clickops destroy\` removes it with the rest.`,
+      )
+    }
   } else {
-    const roleTags = Object.fromEntries((obs.role.Tags ?? []).map((t) => [t.Key!, t.Value ?? '']))
-    if (roleTags[MANAGED_TAG.key] !== MANAGED_TAG.value) {
+    const current = tagsOf(obs.role)
+    if (current[MANAGED_TAG.key] !== MANAGED_TAG.value) {
       throw new ClickopsError(`IAM role "${name}" exists but was not created by clickops (no ${MANAGED_TAG.key}=${MANAGED_TAG.value} tag).`, {
         hint: 'Delete or rename that role, or provision under another --stream name.',
       })
     }
     const currentTrust = obs.role.AssumeRolePolicyDocument ? JSON.parse(decodeURIComponent(obs.role.AssumeRolePolicyDocument)) : undefined
-    const trustDiffers = canonical(currentTrust) !== canonical(trust)
-    const missingTags = Object.entries(tags).filter(([k, v]) => roleTags[k] !== v)
-    if (!trustDiffers && missingTags.length === 0) {
-      steps.push({action: 'unchanged', name, reason: 'exists; trusts apigateway.amazonaws.com only', resource: 'iam role'})
+    const trustDiffers = canonical(currentTrust) !== canonical(trustFor(obs.rest?.id))
+    const missingTags = Object.entries(roleTags).filter(([k, v]) => current[k] !== v)
+    const currentBoundary = obs.role.PermissionsBoundary?.PermissionsBoundaryArn
+    const boundaryDiffers = boundary !== undefined && currentBoundary !== boundary
+    if (!trustDiffers && missingTags.length === 0 && !boundaryDiffers) {
+      steps.push({action: 'unchanged', name, reason: `exists; ${trustText}${currentBoundary ? `, permissions boundary ${currentBoundary}` : ''}`, resource: 'iam role'})
     } else {
       steps.push({
         action: 'update',
         name,
-        reason: [trustDiffers && 'trust policy differs', missingTags.length > 0 && 'tags missing'].filter(Boolean).join(', '),
+        reason: [
+          trustDiffers && `trust policy differs (${trustText})`,
+          boundaryDiffers && `permissions boundary ${currentBoundary ?? 'none'} → ${boundary}`,
+          missingTags.length > 0 && 'tags missing',
+        ]
+          .filter(Boolean)
+          .join(', '),
         resource: 'iam role',
         async run() {
-          const {TagRoleCommand, UpdateAssumeRolePolicyCommand} = await iamSdk()
-          if (trustDiffers) await ctx.iam.send(new UpdateAssumeRolePolicyCommand({PolicyDocument: JSON.stringify(trust), RoleName: name}))
-          if (missingTags.length > 0) await ctx.iam.send(new TagRoleCommand({RoleName: name, Tags: missingTags.map(([Key, Value]) => ({Key, Value}))}))
+          const {PutRolePermissionsBoundaryCommand, TagRoleCommand, UpdateAssumeRolePolicyCommand} = await iamSdk()
+          try {
+            // The boundary first: the operator policy allows the other writes only on roles that have it.
+            if (boundaryDiffers) await ctx.iam.send(new PutRolePermissionsBoundaryCommand({PermissionsBoundary: boundary, RoleName: name}))
+            if (trustDiffers) await ctx.iam.send(new UpdateAssumeRolePolicyCommand({PolicyDocument: JSON.stringify(trustFor(obs.rest?.id)), RoleName: name}))
+            if (missingTags.length > 0) await ctx.iam.send(new TagRoleCommand({RoleName: name, Tags: missingTags.map(([Key, Value]) => ({Key, Value}))}))
+          } catch (error) {
+            throw asRoleAccessDenied(error, boundary)
+          }
         },
       })
     }
+    if (boundary === undefined && currentBoundary !== undefined) notes.push(`IAM role ${name} keeps its permissions boundary ${currentBoundary} (provision changes it only when --permissions-boundary is given).`)
+  }
+  if (boundary === undefined && !obs.role?.PermissionsBoundary) {
+    notes.push(
+      `IAM role ${name} has no permissions boundary: pass --permissions-boundary <ARN of the policy made from iam/clickops-permissions-boundary.json> (the operator policy in iam/ lets provision create roles only with it).`,
+    )
   }
 
   // 2. Its one inline policy.
@@ -258,7 +363,11 @@ export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsCont
       async run() {
         const {PutRolePolicyCommand} = await iamSdk()
         const policy = rolePolicy(needArn(ctx.streamArn(), 'stream ARN'), encrypted)
-        await ctx.iam.send(new PutRolePolicyCommand({PolicyDocument: JSON.stringify(policy), PolicyName: ROLE_POLICY_NAME, RoleName: name}))
+        try {
+          await ctx.iam.send(new PutRolePolicyCommand({PolicyDocument: JSON.stringify(policy), PolicyName: ROLE_POLICY_NAME, RoleName: name}))
+        } catch (error) {
+          throw asRoleAccessDenied(error, boundary)
+        }
       },
     })
   }
@@ -286,6 +395,16 @@ export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsCont
         )
         ctx.apiId = imported.id
         await tagApi()
+      },
+    })
+    steps.push({
+      action: 'update',
+      name,
+      reason: 'once the API exists: only it may have the role assumed (aws:SourceArn)',
+      resource: 'iam role trust',
+      async run() {
+        const {UpdateAssumeRolePolicyCommand} = await iamSdk()
+        await ctx.iam.send(new UpdateAssumeRolePolicyCommand({PolicyDocument: JSON.stringify(trustFor(needArn(ctx.apiId, 'API id'))), RoleName: name}))
       },
     })
   } else {

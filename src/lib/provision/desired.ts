@@ -43,6 +43,8 @@ export interface DesiredState {
   throttle: {rateLimit: number; burstLimit: number}
   stage: string
   webAclArn?: string
+  /** The permissions boundary the ingestion role gets (AWS only; see iam/clickops-permissions-boundary.json). */
+  permissionsBoundary?: string
 }
 
 export interface ProvisionFlags {
@@ -58,7 +60,11 @@ export interface ProvisionFlags {
   throttleBurst?: number
   stage?: string
   webAclArn?: string
+  permissionsBoundary?: string
 }
+
+/** A customer managed (or AWS managed) IAM policy: what a permissions boundary can be. */
+const POLICY_ARN = /^arn:aws[a-z-]*:iam::(\d{12}|aws):policy\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,128}$/
 
 const WEB_ACL_ARN = /^arn:aws[a-z-]*:wafv2:([a-z]{2}(?:-[a-z0-9]+)+-\d+):(\d{12}):regional\/webacl\/[A-Za-z0-9_-]{1,128}\/[0-9a-f-]{36}$/
 
@@ -96,9 +102,22 @@ export function desiredState(flags: ProvisionFlags, target: {kind: 'local' | 'aw
     if (target.region !== undefined) checkWebAclRegion(flags.webAclArn, target.region)
     webAclArn = flags.webAclArn
   }
+  let permissionsBoundary: string | undefined
+  if (flags.permissionsBoundary !== undefined) {
+    if (target.kind === 'local') throw new UsageError('--permissions-boundary applies to AWS only: the embedded stack has no IAM.', 'Use it with --target aws.')
+    if (!api) throw new UsageError('--permissions-boundary is for the ingestion role of the API, which --no-api leaves out.', 'Drop --permissions-boundary, or drop --no-api.')
+    if (!POLICY_ARN.test(flags.permissionsBoundary)) {
+      throw new UsageError(
+        `"${flags.permissionsBoundary}" is not the ARN of an IAM policy.`,
+        'Give arn:aws:iam::<account>:policy/clickops/clickops-permissions-boundary (created from iam/clickops-permissions-boundary.json).',
+      )
+    }
+    permissionsBoundary = flags.permissionsBoundary
+  }
   return {
     api,
     apiKey: api && (flags.apiKey ?? PROVISION_DEFAULTS.apiKey),
+    permissionsBoundary,
     encryption,
     enhancedMonitoring: flags.enhancedMonitoring ?? PROVISION_DEFAULTS.enhancedMonitoring,
     mode: flags.onDemand ? 'ON_DEMAND' : 'PROVISIONED',

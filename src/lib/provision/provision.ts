@@ -3,16 +3,18 @@
  * dry run) apply. Works on AWS (stream, IAM role, REST API, stage, key, usage plan, WAF) and on the
  * embedded stack (stream in kinesis-local, API served by the local gateway).
  */
+import type {IAMClient, Role} from '@aws-sdk/client-iam'
+
 import type {Clients} from '../aws/clients.js'
 import {findApiKey, findRestApi, findUsagePlan, listStages} from '../gateway/lookup.js'
 import {isNotFound} from '../kinesis/status.js'
 import {apiFile, apisDir, readLocalApi, removeLocalApi} from '../gateway/state.js'
 import {sleep as defaultSleep} from '../local/process.js'
 import type {Target} from '../target.js'
-import {deleteApiKeyStep, deleteUsagePlanStep, isOurs, observeAws, planAws, stageArn, type AwsContext} from './aws.js'
+import {deleteApiKeyStep, deleteUsagePlanStep, getRole, isOurs, observeAws, parseArn, planAws, stageArn, type AwsContext} from './aws.js'
 import type {DesiredState} from './desired.js'
 import {planLocalApi} from './local.js'
-import {apiKeyName, awsInvokeUrl, BATCH_PATH, EVENTS_PATH, localInvokeUrl, MANAGED_TAG, ROLE_POLICY_NAME, roleName} from './naming.js'
+import {apiKeyName, awsInvokeUrl, BATCH_PATH, EVENTS_PATH, legacyRoleName, localInvokeUrl, MANAGED_TAG, REGION_TAG_KEY, ROLE_POLICY_NAME, roleName} from './naming.js'
 import {applySteps, describePlan, isChange, type PlanItem, type Step} from './plan.js'
 import {isManaged, observeStream, planStream, type StreamContext} from './stream.js'
 
@@ -95,7 +97,7 @@ async function planAll(desired: DesiredState, deps: ProvisionDeps): Promise<Plan
     wafv2: () => deps.clients.wafv2(),
   }
   const obs = await observeAws(awsCtx, desired)
-  steps.push(...planAws(desired, obs, awsCtx))
+  steps.push(...planAws(desired, obs, awsCtx, notes))
   if (!desired.webAclArn && obs.stage?.webAclArn) notes.push(`Stage ${desired.stage} has web ACL ${obs.stage.webAclArn}; it stays (provision changes it only when --web-acl-arn is given).`)
   return {awsCtx, notes, steps, streamCtx}
 }
@@ -213,33 +215,7 @@ export async function planDestroy(stream: string, deps: ProvisionDeps): Promise<
     } else {
       steps.push(gone('rest api', `clickops-${stream}`, rest ? 'not tagged as created by clickops: kept' : 'does not exist'))
     }
-    const iamSdk = await import('@aws-sdk/client-iam')
-    const name = roleName(stream)
-    let role
-    try {
-      role = (await iam.send(new iamSdk.GetRoleCommand({RoleName: name}))).Role
-    } catch (error) {
-      if ((error as {name?: string}).name !== 'NoSuchEntityException') throw error
-    }
-    const roleTags = Object.fromEntries((role?.Tags ?? []).map((t) => [t.Key!, t.Value ?? '']))
-    if (role && roleTags[MANAGED_TAG.key] === MANAGED_TAG.value) {
-      steps.push({
-        action: 'delete',
-        name,
-        reason: 'created by clickops (with its inline policy)',
-        resource: 'iam role',
-        async run() {
-          try {
-            await iam.send(new iamSdk.DeleteRolePolicyCommand({PolicyName: ROLE_POLICY_NAME, RoleName: name}))
-          } catch (error) {
-            if ((error as {name?: string}).name !== 'NoSuchEntityException') throw error
-          }
-          await iam.send(new iamSdk.DeleteRoleCommand({RoleName: name}))
-        },
-      })
-    } else {
-      steps.push(gone('iam role', name, role ? 'not tagged as created by clickops: kept' : 'does not exist'))
-    }
+    steps.push(...(await roleDeletions(iam, stream, deps.region)))
   }
 
   const observed = await observeStream(kinesis, stream, deps.target.kind)
@@ -284,4 +260,61 @@ export async function destroy(stream: string, deps: ProvisionDeps, options: {dry
     applied = await applySteps(steps, {command: 'clickops destroy', onProgress: deps.onProgress, signal: deps.signal})
   }
   return {applied, changes, dryRun: Boolean(options.dryRun), plan, region: deps.region, stream, target: deps.target.kind}
+}
+
+/**
+ * Deleting the ingestion role of this region, and a role of the name used before the region was
+ * part of it (`clickops-<stream>-apigw`) when it serves this region: its region tag, or else the
+ * stream ARN in its policy, says which (a role another region's stream still uses is kept).
+ */
+async function roleDeletions(iam: IAMClient, stream: string, region: string): Promise<Step[]> {
+  const iamSdk = await import('@aws-sdk/client-iam')
+  const deleteRole = (name: string, reason: string): Step => ({
+    action: 'delete',
+    name,
+    reason,
+    resource: 'iam role',
+    async run() {
+      try {
+        await iam.send(new iamSdk.DeleteRolePolicyCommand({PolicyName: ROLE_POLICY_NAME, RoleName: name}))
+      } catch (error) {
+        if ((error as {name?: string}).name !== 'NoSuchEntityException') throw error
+      }
+      await iam.send(new iamSdk.DeleteRoleCommand({RoleName: name}))
+    },
+  })
+  const managed = (role: Role | undefined) => role !== undefined && tagOf(role, MANAGED_TAG.key) === MANAGED_TAG.value
+  const steps: Step[] = []
+  const name = roleName(stream, region)
+  const role = await getRole(iam, name)
+  if (managed(role)) steps.push(deleteRole(name, 'created by clickops (with its inline policy)'))
+  else steps.push(gone('iam role', name, role ? 'not tagged as created by clickops: kept' : 'does not exist'))
+
+  const legacy = legacyRoleName(stream)
+  const old = await getRole(iam, legacy)
+  if (old === undefined) return steps
+  if (!managed(old) || !isOurs(Object.fromEntries((old.Tags ?? []).map((t) => [t.Key!, t.Value ?? ''])), stream)) {
+    steps.push(gone('iam role', legacy, 'not tagged as created by clickops for this stream: kept'))
+    return steps
+  }
+  const served = tagOf(old, REGION_TAG_KEY) ?? (await policyRegion(iam, legacy))
+  if (served !== undefined && served !== region) steps.push(gone('iam role', legacy, `serves the stream in ${served}: kept (destroy there removes it)`))
+  else steps.push(deleteRole(legacy, 'created by clickops under the name before the region was part of it (with its inline policy)'))
+  return steps
+}
+
+const tagOf = (role: Role, key: string) => role.Tags?.find((t) => t.Key === key)?.Value
+
+/** The region of the stream the role's inline policy names, when it names one. */
+async function policyRegion(iam: IAMClient, roleName: string): Promise<string | undefined> {
+  const {GetRolePolicyCommand} = await import('@aws-sdk/client-iam')
+  try {
+    const doc = (await iam.send(new GetRolePolicyCommand({PolicyName: ROLE_POLICY_NAME, RoleName: roleName}))).PolicyDocument
+    const policy = doc === undefined ? undefined : (JSON.parse(decodeURIComponent(doc)) as {Statement?: {Resource?: unknown}[]})
+    const arn = policy?.Statement?.map((st) => st.Resource).find((r): r is string => typeof r === 'string' && r.includes(':kinesis:'))
+    return arn === undefined ? undefined : parseArn(arn).region || undefined
+  } catch (error) {
+    if ((error as {name?: string}).name === 'NoSuchEntityException') return undefined
+    throw error
+  }
 }

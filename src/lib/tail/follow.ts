@@ -43,9 +43,10 @@ export type FollowItem =
   | {kind: 'record'; shardId: string; record: _Record}
   /** After every GetRecords call: the shards being read, and the earliest arrival time still to come. */
   | {kind: 'progress'; shardId: string; records: number; atTip: boolean; millisBehindLatest?: number; lanes: LaneState[]; watermark: number}
-  /** Every initial shard has answered once: from here on nothing that arrives is missed. */
+  /** Every initial shard has answered once: from here on nothing that arrives is missed. `shards`: those being read now. */
   | {kind: 'ready'; shards: string[]}
-  | {kind: 'shard-started'; shardId: string; parents: string[]}
+  /** A child shard is read from now on; `reading`: every shard being read once it started. */
+  | {kind: 'shard-started'; shardId: string; parents: string[]; reading: string[]}
   | {kind: 'shard-closed'; shardId: string; children: string[]}
 
 interface Lane {
@@ -146,6 +147,11 @@ export async function* followShards(options: FollowOptions): AsyncGenerator<Foll
     return ready
   }
 
+  const startedItems = (children: ChildShard[]): FollowItem[] => {
+    const reading = lanes.map((l) => l.shardId)
+    return children.map((c) => ({kind: 'shard-started', parents: c.ParentShards ?? [], reading, shardId: c.ShardId!}))
+  }
+
   const lanesState = (): LaneState[] => lanes.map((l) => ({millisBehindLatest: l.millisBehindLatest, shardId: l.shardId}))
   const headTime = (lane: Lane): number => lane.records[lane.pos]?.ApproximateArrivalTimestamp?.getTime() ?? lane.watermark
   const watermark = (): number => {
@@ -168,7 +174,7 @@ export async function* followShards(options: FollowOptions): AsyncGenerator<Foll
         arrived -= 1
         if (!lane.answered) {
           lane.answered = true
-          if (lane.initial && --unanswered === 0) yield {kind: 'ready', shards: options.initial.map((i) => i.shardId)}
+          if (lane.initial && --unanswered === 0) yield {kind: 'ready', shards: lanes.map((l) => l.shardId)}
         }
         if (result.done) {
           lanes.splice(lanes.indexOf(lane), 1)
@@ -182,7 +188,7 @@ export async function* followShards(options: FollowOptions): AsyncGenerator<Foll
             planned.add(id)
             waiting.set(id, child)
           }
-          for (const c of startReadyChildren()) yield {kind: 'shard-started', parents: c.ParentShards ?? [], shardId: c.ShardId!}
+          yield* startedItems(startReadyChildren())
           continue
         }
         const batch = result.value
@@ -209,7 +215,7 @@ export async function* followShards(options: FollowOptions): AsyncGenerator<Foll
       if (stop.signal.aborted) return
       if (lanes.length === 0) {
         if (waiting.size === 0) return
-        for (const c of startReadyChildren()) yield {kind: 'shard-started', parents: c.ParentShards ?? [], shardId: c.ShardId!}
+        yield* startedItems(startReadyChildren())
         continue
       }
 

@@ -4,7 +4,7 @@
  */
 import {formatDuration} from '../parse.js'
 import type {TailStart} from './plan.js'
-import type {TailRecord} from './records.js'
+import {positionOf, type TailRecord} from './records.js'
 import type {TailSummary} from './tail.js'
 
 export const OUTPUTS = ['pretty', 'json', 'raw'] as const
@@ -36,7 +36,10 @@ export function decodeData(data: Uint8Array): {encoding: 'json'; value: unknown;
   return {encoding: 'base64', text, value: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')}
 }
 
-/** One JSON object per line: partitionKey, shardId, sequenceNumber, approximateArrivalTimestamp, data. */
+/**
+ * One JSON object per line: partitionKey, shardId, sequenceNumber (and subSequenceNumber inside an
+ * aggregate), position (what --after-sequence takes), approximateArrivalTimestamp, data.
+ */
 export function formatJson(record: TailRecord): string {
   const data = decodeData(record.data)
   const out: Record<string, unknown> = {
@@ -45,6 +48,7 @@ export function formatJson(record: TailRecord): string {
     sequenceNumber: record.sequenceNumber,
   }
   if (record.subSequenceNumber !== undefined) out.subSequenceNumber = record.subSequenceNumber
+  out.position = positionOf(record)
   if (record.explicitHashKey !== undefined) out.explicitHashKey = record.explicitHashKey
   out.approximateArrivalTimestamp = record.approximateArrivalTimestamp?.toISOString() ?? null
   // JSON data on one line is embedded as it is: parsing proved it valid, and not re-serialising it
@@ -71,7 +75,7 @@ const EVENT_STYLE: Record<string, Parameters<Paint>[1]> = {AddToCart: 'yellow', 
 export function formatPretty(record: TailRecord, paint: Paint = plainPaint): string {
   const time = record.approximateArrivalTimestamp?.toISOString().replace('T', ' ').replace('Z', '') ?? '-'.repeat(23)
   const data = decodeData(record.data)
-  const seq = record.subSequenceNumber === undefined ? record.sequenceNumber : `${record.sequenceNumber}/${record.subSequenceNumber}`
+  const seq = positionOf(record)
   let event = ''
   let body: string
   if (data.encoding === 'json') {
@@ -121,17 +125,36 @@ export function describeStart(start: TailStart): string {
     case 'time':
       return start.at.toISOString()
     case 'sequence':
-      return `${start.after ? 'just after ' : ''}sequence number ${start.sequenceNumber}`
+      return start.subSequenceNumber === undefined
+        ? `${start.after ? 'just after ' : ''}sequence number ${start.sequenceNumber}`
+        : `${start.after ? 'just after ' : ''}position ${start.sequenceNumber}:${start.subSequenceNumber}`
     default:
       return start.kind
   }
 }
 
-/** The line `tail` ends with: why it stopped, the counts and the last sequence number (to carry on from). */
+/**
+ * The line `tail` ends with: why it stopped, the counts and the last position printed (to carry on
+ * from with --after-sequence: a sequence number, or SEQUENCE:SUBSEQUENCE inside an aggregate).
+ */
 export function formatSummary(s: TailSummary, limit?: number): string {
   const n = (x: number) => x.toLocaleString('en-US')
   const why = {limit: `--limit ${limit} reached`, signal: 'stopped', tip: 'reached the tip', until: '--until reached'}[s.stoppedBy]
   const shards = s.shards.length === 1 ? s.shards[0] : `${s.shards.length} shards`
-  const last = s.lastSequenceNumber === undefined ? '' : `; last sequence number ${s.lastSequenceNumber}`
+  const position = s.lastPosition ?? s.lastSequenceNumber
+  const last = position === undefined ? '' : `; last position ${position}`
   return `tail: ${why}: ${n(s.matched)} matching of ${n(s.scanned)} records scanned on ${shards}${last}.`
+}
+
+const shardsText = (shards: readonly string[]) => (shards.length === 1 ? shards[0] : `${shards.length} shards`)
+
+/** Once every starting shard answered: the shards being read now. */
+export function formatFollowing(shards: readonly string[]): string {
+  return `tail: following ${shardsText(shards)}; Ctrl-C to stop.`
+}
+
+/** A child shard is read after its parents closed; with several shards read, how many from now on. */
+export function formatShardStarted(change: {started: string; parents: readonly string[]; reading: readonly string[]}): string {
+  const following = change.reading.length > 1 ? `; following ${shardsText(change.reading)}` : ''
+  return `tail: ${change.parents.join(' + ')} closed (reshard); continuing in ${change.started}${following}.`
 }

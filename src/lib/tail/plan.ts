@@ -15,8 +15,13 @@ export type TailStart =
   | {kind: 'latest'}
   | {kind: 'trim-horizon'}
   | {kind: 'time'; at: Date}
-  /** At the record with this sequence number, or (`after`) just past it: where an earlier run stopped. */
-  | {kind: 'sequence'; sequenceNumber: string; after?: boolean}
+  /**
+   * At the record with this sequence number, or (`after`) just past it: where an earlier run stopped.
+   * With `subSequenceNumber` (a position `SEQUENCE:SUBSEQUENCE` inside a KPL-aggregated record), at
+   * or just past that user record of the aggregate: its other user records are neither lost nor
+   * repeated.
+   */
+  | {kind: 'sequence'; sequenceNumber: string; subSequenceNumber?: number; after?: boolean}
 
 export interface TailPlan {
   /** Only records with this partition key (`--user` / `--partition-key`); every record when absent. */
@@ -28,6 +33,11 @@ export interface TailPlan {
   limit?: number
   /** Stop at the first record that arrived after this time. */
   until?: Date
+  /**
+   * With a key: read every shard and filter by the key, instead of only the shard its hash maps to
+   * (for producers that set an ExplicitHashKey, whose records land on some other shard).
+   */
+  allShards?: boolean
 }
 
 /** The flags as the user typed them. */
@@ -40,6 +50,7 @@ export interface TailInput {
   follow?: boolean
   limit?: number | string
   until?: string
+  allShards?: boolean
 }
 
 const flagOf = (key: 'from' | 'fromSequence' | 'afterSequence') => ({afterSequence: '--after-sequence', from: '--from', fromSequence: '--from-sequence'})[key]
@@ -68,14 +79,24 @@ export function planTail(input: TailInput, now: Date): TailPlan {
   const sequence = input.fromSequence ?? input.afterSequence
   if (sequence !== undefined) {
     const flag = flagOf(input.fromSequence === undefined ? 'afterSequence' : 'fromSequence')
-    const sequenceNumber = sequence.trim()
-    if (!/^\d{1,128}$/.test(sequenceNumber)) {
-      throw new UsageError(`${flag} "${sequence}" is not a sequence number.`, 'A sequence number is a string of digits, as `tail --output json` prints it.')
+    const position = /^(\d{1,128})(?::(\d{1,9}))?$/.exec(sequence.trim())
+    if (!position) {
+      throw new UsageError(
+        `${flag} "${sequence}" is not a position.`,
+        'Give a sequence number, or SEQUENCE:SUBSEQUENCE for a user record of an aggregated record, as `tail` prints them (`position` in --output json, the summary line).',
+      )
     }
     if (partitionKey === undefined) {
       throw new UsageError(`${flag} needs --user or --partition-key: a sequence number belongs to one shard.`, 'Add --user <id>, or start the whole stream at a time with --from.')
     }
-    start = input.afterSequence === undefined ? {kind: 'sequence', sequenceNumber} : {after: true, kind: 'sequence', sequenceNumber}
+    if (input.allShards) {
+      throw new UsageError(`${flag} and --all-shards exclude each other: a sequence number belongs to one shard, --all-shards reads them all.`, 'Start --all-shards with --from.')
+    }
+    const [, sequenceNumber, sub] = position
+    const at: Extract<TailStart, {kind: 'sequence'}> = {kind: 'sequence', sequenceNumber}
+    if (sub !== undefined) at.subSequenceNumber = Number(sub)
+    if (input.afterSequence !== undefined) at.after = true
+    start = at
   } else {
     const from = (input.from ?? 'latest').trim()
     if (LATEST.has(from.toLowerCase())) start = {kind: 'latest'}
@@ -109,7 +130,12 @@ export function planTail(input: TailInput, now: Date): TailPlan {
   if (!follow && start.kind === 'latest') {
     throw new UsageError('--no-follow with --from latest would read nothing: it stops at the tip, where latest starts.', 'Start earlier: --from trim-horizon, --from 10m or --from <ISO time>.')
   }
-  return {follow, limit, partitionKey, start, until}
+  if (input.allShards && partitionKey === undefined) {
+    throw new UsageError('--all-shards filters every shard by a key: give --user or --partition-key.', 'Without a key every shard is read anyway.')
+  }
+  const plan: TailPlan = {follow, limit, partitionKey, start, until}
+  if (input.allShards) plan.allShards = true
+  return plan
 }
 
 /** Where the readers start, given the stream's shards. */
@@ -141,13 +167,14 @@ export function readPlan(plan: TailPlan, shards: readonly Shard[], sequenceShard
       case 'time':
         return {timestamp: plan.start.at, type: 'AT_TIMESTAMP'}
       case 'sequence':
-        return {sequenceNumber: plan.start.sequenceNumber, type: plan.start.after ? 'AFTER_SEQUENCE_NUMBER' : 'AT_SEQUENCE_NUMBER'}
+        // Inside an aggregate, the aggregate is read again and the user records before the position skipped.
+        return {sequenceNumber: plan.start.sequenceNumber, type: plan.start.after && plan.start.subSequenceNumber === undefined ? 'AFTER_SEQUENCE_NUMBER' : 'AT_SEQUENCE_NUMBER'}
       default:
         return {type: 'TRIM_HORIZON'}
     }
   }
 
-  if (plan.partitionKey === undefined) {
+  if (plan.partitionKey === undefined || plan.allShards) {
     const ids = shards.map((s) => s.ShardId!)
     if (plan.start.kind === 'latest') {
       const open = shards.filter((s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined)

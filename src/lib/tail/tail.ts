@@ -15,7 +15,7 @@ import {listShards} from '../kinesis/shards.js'
 import {followShards} from './follow.js'
 import type {TailStatus} from './format.js'
 import {readPlan, type ReadPlan, type TailPlan} from './plan.js'
-import {isAggregated, plainRecord, userRecords, type TailRecord} from './records.js'
+import {isAggregated, plainRecord, positionOf, userRecords, type TailRecord} from './records.js'
 
 export type StopReason = 'tip' | 'limit' | 'until' | 'signal'
 
@@ -31,6 +31,11 @@ export interface TailSummary {
   stoppedBy: StopReason
   /** Sequence number of the last record handed out (`--from-sequence` starts at, and includes, it). */
   lastSequenceNumber?: string
+  /**
+   * Position of the last record handed out: its sequence number, or `SEQUENCE:SUBSEQUENCE` for a
+   * user record of a KPL-aggregated record. `--after-sequence` carries on just after it.
+   */
+  lastPosition?: string
 }
 
 export interface TailHooks {
@@ -38,12 +43,12 @@ export interface TailHooks {
   onRecord(record: TailRecord): void | Promise<void>
   /** The shards were listed and the readers are about to start. */
   onPlan?(plan: ReadPlan & {shardCount: number}): void
-  /** Every starting shard answered once: from now on nothing that arrives is missed. */
+  /** Every starting shard answered once: from now on nothing that arrives is missed. `shards`: those being read now. */
   onReady?(shards: string[]): void
   /** Progress after each GetRecords call and each record handed out. */
   onStatus?(status: TailStatus): void
-  /** A shard closed (reshard) and reading went on in its children. */
-  onShardChange?(change: {closed: string; children: string[]} | {started: string; parents: string[]}): void
+  /** A shard closed (reshard) and reading went on in its children; `reading`: the shards being read from then on. */
+  onShardChange?(change: {closed: string; children: string[]} | {started: string; parents: string[]; reading: string[]}): void
   onReaderEvent?(event: ReaderEvent): void
 }
 
@@ -70,7 +75,7 @@ export async function tail(kinesis: KinesisClient, streamName: string, plan: Tai
     throw asStreamNotFound(error, streamName, targetName)
   }
   let sequenceShardId: string | undefined
-  if (plan.start.kind === 'sequence' && plan.partitionKey !== undefined) {
+  if (plan.start.kind === 'sequence' && plan.partitionKey !== undefined && !plan.allShards) {
     sequenceShardId = await locateSequence(kinesis, streamName, sequenceCandidates(hashChain(shards, hashKeyOf(plan.partitionKey)), BigInt(plan.start.sequenceNumber)), plan.start.sequenceNumber)
   }
   const read = readPlan(plan, shards, sequenceShardId)
@@ -80,6 +85,15 @@ export async function tail(kinesis: KinesisClient, streamName: string, plan: Tai
   const status: TailStatus = {matched: 0, scanned: 0, shards: [], throttles: 0}
   const until = plan.until?.getTime()
   const key = plan.partitionKey
+  // A start inside an aggregate (SEQUENCE:SUBSEQUENCE): the aggregate is read again from its first
+  // user record, and those before the position (or up to it, with --after-sequence) are skipped.
+  let resume = plan.start.kind === 'sequence' && plan.start.subSequenceNumber !== undefined ? plan.start : undefined
+  const skipped = (record: TailRecord): boolean => {
+    if (resume === undefined || record.sequenceNumber !== resume.sequenceNumber) return false
+    const sub = resume.subSequenceNumber!
+    if (record.subSequenceNumber === undefined) return Boolean(resume.after) // a plain record: SEQ:k names the record itself
+    return resume.after ? record.subSequenceNumber <= sub : record.subSequenceNumber < sub
+  }
 
   const findChildren = async (shardId: string): Promise<ChildShard[]> =>
     (await listShards(kinesis, streamName))
@@ -92,7 +106,7 @@ export async function tail(kinesis: KinesisClient, streamName: string, plan: Tai
     findChildren,
     initial: read.initial,
     kinesis,
-    limit: options.recordsPerCall ?? (key === undefined ? WHOLE_STREAM_RECORDS_PER_CALL : undefined),
+    limit: options.recordsPerCall ?? (key === undefined || plan.allShards ? WHOLE_STREAM_RECORDS_PER_CALL : undefined),
     onEvent: (event) => {
       if (event.type === 'throttled') status.throttles += 1
       hooks.onReaderEvent?.(event)
@@ -120,11 +134,14 @@ export async function tail(kinesis: KinesisClient, streamName: string, plan: Tai
             break outer
           }
           const records = isAggregated(item.record.Data) ? await userRecords(item.record, item.shardId) : [plainRecord(item.record, item.shardId)]
+          if (resume !== undefined && item.record.SequenceNumber !== resume.sequenceNumber) resume = undefined
           for (const record of records) {
             if (key !== undefined && record.partitionKey !== key) continue
+            if (skipped(record)) continue
             summary.matched += 1
             status.matched = summary.matched
             summary.lastSequenceNumber = record.sequenceNumber
+            summary.lastPosition = positionOf(record)
             await hooks.onRecord(record)
             if (plan.limit !== undefined && summary.matched >= plan.limit) {
               summary.stoppedBy = 'limit'
@@ -157,7 +174,7 @@ export async function tail(kinesis: KinesisClient, streamName: string, plan: Tai
         }
         case 'shard-started': {
           summary.shards.push(item.shardId)
-          hooks.onShardChange?.({parents: item.parents, started: item.shardId})
+          hooks.onShardChange?.({parents: item.parents, reading: item.reading, started: item.shardId})
           break
         }
       }

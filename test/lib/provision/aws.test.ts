@@ -3,13 +3,17 @@ import {IAMClient} from '@aws-sdk/client-iam'
 import type {KinesisClient} from '@aws-sdk/client-kinesis'
 import {WAFV2Client} from '@aws-sdk/client-wafv2'
 import {expect} from 'chai'
+import {readdirSync, readFileSync} from 'node:fs'
+import {join} from 'node:path'
+import {fileURLToPath} from 'node:url'
 
 import type {Clients} from '../../../src/lib/aws/clients.js'
 import {ClickopsError, ExitCode} from '../../../src/lib/errors.js'
 import {describeIngestionApi, resolveIngestionApi} from '../../../src/lib/gateway/endpoint.js'
 import {buildApiDocument} from '../../../src/lib/gateway/openapi.js'
 import {getStreamStatus} from '../../../src/lib/kinesis/status.js'
-import {rolePolicy, trustPolicy} from '../../../src/lib/provision/aws.js'
+import {roleArnFor, rolePolicy, trustPolicy} from '../../../src/lib/provision/aws.js'
+import {awsInvokeUrl, boundaryArnFor} from '../../../src/lib/provision/naming.js'
 import {desiredState, type ProvisionFlags} from '../../../src/lib/provision/desired.js'
 import {destroy, provision, type ProvisionDeps} from '../../../src/lib/provision/provision.js'
 import {resolveTarget} from '../../../src/lib/target.js'
@@ -99,7 +103,8 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
     const result = await provision(want({apiKey: true, stream, throttleBurst: 200, throttleRate: 100, webAclArn: WEB_ACL}), deps)
 
     expect(fake.calls()).to.deep.equal([
-      // observe
+      // observe (the role, and one of the name used before the region was part of it)
+      'IAM:GetRole',
       'IAM:GetRole',
       'APIGateway:GetRestApis',
       'APIGateway:GetApiKeys',
@@ -109,6 +114,7 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
       'IAM:PutRolePolicy',
       'APIGateway:ImportRestApi',
       'APIGateway:TagResource',
+      'IAM:UpdateAssumeRolePolicy',
       'APIGateway:CreateDeployment',
       'APIGateway:UpdateStage',
       'APIGateway:CreateApiKey',
@@ -126,6 +132,7 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
       'iam role:create',
       'iam role policy:create',
       'rest api:create',
+      'iam role trust:update',
       'stage:create',
       'stage throttling:create',
       'api key:create',
@@ -135,16 +142,26 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
     ])
 
     const streamArn = `arn:aws:kinesis:us-east-1:000000000000:stream/${stream}`
-    const roleName = `clickops-${stream}-apigw`
+    const roleName = `clickops-us-east-1-${stream}-apigw`
     const roleArn = `arn:aws:iam::${ACCOUNT}:role/clickops/${roleName}`
     const tags = {'clickops:stream': stream, 'managed-by': 'clickops'}
     const createRole = fake.input('CreateRole')
     expect(createRole).to.deep.include({Path: '/clickops/', RoleName: roleName})
-    expect(JSON.parse(createRole.AssumeRolePolicyDocument)).to.deep.equal({
-      Statement: [{Action: 'sts:AssumeRole', Effect: 'Allow', Principal: {Service: 'apigateway.amazonaws.com'}}],
+    expect(createRole.PermissionsBoundary).to.equal(undefined) // no --permissions-boundary
+    const trust = (apiId: string) => ({
+      Statement: [
+        {
+          Action: 'sts:AssumeRole',
+          Condition: {ArnLike: {'aws:SourceArn': `arn:aws:execute-api:us-east-1:${ACCOUNT}:${apiId}/*`}, StringEquals: {'aws:SourceAccount': ACCOUNT}},
+          Effect: 'Allow',
+          Principal: {Service: 'apigateway.amazonaws.com'},
+        },
+      ],
       Version: '2012-10-17',
     })
-    expect(createRole.Tags).to.deep.equal([{Key: 'managed-by', Value: 'clickops'}, {Key: 'clickops:stream', Value: stream}])
+    // Created for this account's APIs in the region, narrowed to the one API once it exists.
+    expect(JSON.parse(createRole.AssumeRolePolicyDocument)).to.deep.equal(trust('*'))
+    expect(createRole.Tags).to.deep.equal([{Key: 'managed-by', Value: 'clickops'}, {Key: 'clickops:stream', Value: stream}, {Key: 'clickops:region', Value: 'us-east-1'}])
     const policy = JSON.parse(fake.input('PutRolePolicy').PolicyDocument)
     expect(policy).to.deep.equal({
       Statement: [
@@ -165,6 +182,8 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
     expect(imported.failOnWarnings).to.equal(true)
     expect(imported.parameters).to.deep.equal({endpointConfigurationTypes: 'REGIONAL'})
     const apiId = [...fake.apis.keys()][0]
+    expect(JSON.parse(fake.input('UpdateAssumeRolePolicy').PolicyDocument)).to.deep.equal(trust(apiId))
+    expect(JSON.parse(fake.roles.get(roleName)!.trust)).to.deep.equal(trust(apiId))
     expect(fake.input('TagResource')).to.deep.equal({resourceArn: `arn:aws:apigateway:us-east-1::/restapis/${apiId}`, tags})
     expect(fake.input('CreateDeployment')).to.deep.equal({description: `clickops document ${doc.info.version}`, restApiId: apiId, stageName: 'v1'})
     expect(fake.input('UpdateStage').patchOperations).to.deep.equal([
@@ -220,7 +239,7 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
       error = e
     }
     expect((error as Error).name).to.equal('ServiceUnavailableException')
-    expect(fake.calls(isMutating)).to.deep.equal(['IAM:CreateRole', 'IAM:PutRolePolicy', 'APIGateway:ImportRestApi', 'APIGateway:TagResource', 'APIGateway:CreateDeployment'])
+    expect(fake.calls(isMutating)).to.deep.equal(['IAM:CreateRole', 'IAM:PutRolePolicy', 'APIGateway:ImportRestApi', 'APIGateway:TagResource', 'IAM:UpdateAssumeRolePolicy', 'APIGateway:CreateDeployment'])
 
     reset()
     const resumed = await provision(want({apiKey: true, stream}), deps)
@@ -261,7 +280,7 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
     const stream = track('awsdry')
     const result = await provision(want({apiKey: true, stream, webAclArn: WEB_ACL}), deps, {dryRun: true})
     expect(mutating()).to.deep.equal([])
-    expect(result.changes).to.equal(12)
+    expect(result.changes).to.equal(13)
     expect(result.api!.url).to.equal(undefined)
   })
 
@@ -294,11 +313,12 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
 
   it('refuses to adopt an IAM role of the same name that clickops did not create', async () => {
     const stream = track('foreign')
-    fake.roles.set(`clickops-${stream}-apigw`, {policies: new Map(), role: {Arn: 'arn:aws:iam::0:role/x', CreateDate: new Date(0), Path: '/', RoleId: 'x', RoleName: `clickops-${stream}-apigw`}, trust: JSON.stringify(trustPolicy())})
+    const name = `clickops-us-east-1-${stream}-apigw`
+    fake.roles.set(name, {policies: new Map(), role: {Arn: `arn:aws:iam::${ACCOUNT}:role/x`, CreateDate: new Date(0), Path: '/', RoleId: 'x', RoleName: name}, trust: JSON.stringify(trustPolicy(ACCOUNT, REGION))})
     let error: unknown
     await provision(want({stream}), deps).catch((e) => (error = e))
     expect(error).to.be.instanceOf(ClickopsError)
-    expect((error as Error).message).to.equal(`IAM role "clickops-${stream}-apigw" exists but was not created by clickops (no managed-by=clickops tag).`)
+    expect((error as Error).message).to.equal(`IAM role "${name}" exists but was not created by clickops (no managed-by=clickops tag).`)
     expect(mutating()).to.deep.equal([])
   })
 
@@ -357,6 +377,108 @@ describe('provision on target aws (IAM, API Gateway, WAF mocked; Kinesis real)',
     const again = await destroy(stream, deps)
     expect(again.changes).to.equal(0)
     expect(mutating()).to.deep.equal([])
+  })
+
+  it('gives the same stream name in two regions a role each (IAM is global), trusted for its own region only', async () => {
+    const stream = track('tworeg')
+    await provision(want({stream}), deps)
+    const west = {...deps, region: 'eu-west-1'}
+    await provision(want({stream}), west)
+    const names = [...fake.roles.keys()].sort()
+    expect(names).to.deep.equal([`clickops-eu-west-1-${stream}-apigw`, `clickops-us-east-1-${stream}-apigw`])
+    for (const region of ['eu-west-1', 'us-east-1']) {
+      const role = fake.roles.get(`clickops-${region}-${stream}-apigw`)!
+      const arn = JSON.parse(role.trust).Statement[0].Condition.ArnLike['aws:SourceArn'] as string
+      expect(arn).to.match(new RegExp(`^arn:aws:execute-api:${region}:${ACCOUNT}:[a-z0-9]+/\\*$`))
+      expect(role.role.Tags).to.deep.include({Key: 'clickops:region', Value: region})
+    }
+  })
+
+  it('--permissions-boundary: the role is created with it; an existing role gets it first, then the rest; refusals say what to do', async () => {
+    const stream = track('bound')
+    const boundary = `arn:aws:iam::${ACCOUNT}:policy/clickops/clickops-permissions-boundary`
+    // Without a boundary the operator policy refuses CreateRole: the error names the flag.
+    fake.fail('CreateRole', Object.assign(new Error('User is not authorized to perform: iam:CreateRole'), {name: 'AccessDenied'}))
+    let refused: unknown
+    await provision(want({stream}), deps).catch((e) => (refused = e))
+    expect(refused).to.be.instanceOf(ClickopsError)
+    expect((refused as ClickopsError).exitCode).to.equal(ExitCode.AWS)
+    expect((refused as ClickopsError).hint).to.include('--permissions-boundary')
+
+    reset()
+    const first = await provision(want({permissionsBoundary: boundary, stream}), deps)
+    expect(fake.input('CreateRole').PermissionsBoundary).to.equal(boundary)
+    expect(first.notes.join('\n')).to.not.include('no permissions boundary')
+
+    // A role made before (no boundary): the boundary is put before the trust is rewritten.
+    const other = track('bound2')
+    await provision(want({stream: other}), deps)
+    const name = `clickops-us-east-1-${other}-apigw`
+    fake.roles.get(name)!.trust = JSON.stringify({Statement: [{Action: 'sts:AssumeRole', Effect: 'Allow', Principal: {Service: 'apigateway.amazonaws.com'}}], Version: '2012-10-17'})
+    reset()
+    const upgraded = await provision(want({permissionsBoundary: boundary, stream: other}), deps)
+    expect(upgraded.plan.find((i) => i.resource === 'iam role')).to.deep.include({action: 'update'})
+    expect(fake.calls(isMutating)).to.deep.equal(['IAM:PutRolePermissionsBoundary', 'IAM:UpdateAssumeRolePolicy'])
+    expect(fake.roles.get(name)!.role.PermissionsBoundary?.PermissionsBoundaryArn).to.equal(boundary)
+    reset()
+    expect((await provision(want({permissionsBoundary: boundary, stream: other}), deps)).changes).to.equal(0)
+    // Without the flag an existing boundary is kept, and said so.
+    const kept = await provision(want({stream: other}), deps)
+    expect(kept.changes).to.equal(0)
+    expect(kept.notes.join('\n')).to.include(`keeps its permissions boundary ${boundary}`)
+
+    expect(() => desiredState({permissionsBoundary: 'clickops-permissions-boundary', stream}, target)).to.throw(/is not the ARN of an IAM policy/)
+    expect(() => desiredState({permissionsBoundary: boundary, stream}, resolveTarget({target: 'local'}, {}))).to.throw(/applies to AWS only/)
+  })
+
+  it('a role of the old name (before the region was in it): provision leaves it, destroy removes it when it serves this region, keeps it otherwise', async () => {
+    const stream = track('legacy')
+    const legacy = `clickops-${stream}-apigw`
+    const seed = (policyRegion: string) =>
+      fake.roles.set(legacy, {
+        policies: new Map([['kinesis-put-records', JSON.stringify(rolePolicy(`arn:aws:kinesis:${policyRegion}:${ACCOUNT}:stream/${stream}`, false))]]),
+        role: {Arn: `arn:aws:iam::${ACCOUNT}:role/clickops/${legacy}`, CreateDate: new Date(0), Path: '/clickops/', RoleId: 'old', RoleName: legacy, Tags: [{Key: 'managed-by', Value: 'clickops'}, {Key: 'clickops:stream', Value: stream}]},
+        trust: '{}',
+      })
+    seed('us-east-1')
+    const result = await provision(want({stream}), deps)
+    expect(fake.roles.has(legacy)).to.equal(true)
+    expect(fake.roles.has(`clickops-us-east-1-${stream}-apigw`)).to.equal(true)
+    expect(result.notes.join('\n')).to.include(`IAM role ${legacy} (the name before the region was part of it) is replaced`)
+
+    // It served this region: destroy deletes both roles.
+    const plan = await destroy(stream, deps, {dryRun: true})
+    expect(plan.plan.filter((i) => i.resource === 'iam role').map((i) => `${i.name}:${i.action}`)).to.deep.equal([
+      `clickops-us-east-1-${stream}-apigw:delete`,
+      `${legacy}:delete`,
+    ])
+    await destroy(stream, deps)
+    expect(fake.roles.size).to.equal(0)
+
+    // One that serves another region's stream is kept.
+    seed('eu-west-1')
+    const other = await destroy(stream, deps, {dryRun: true})
+    expect(other.plan.find((i) => i.name === legacy)).to.deep.include({action: 'skip', reason: 'serves the stream in eu-west-1: kept (destroy there removes it)'})
+    expect((await destroy(stream, {...deps, region: 'eu-west-1'}, {dryRun: true})).plan.find((i) => i.name === legacy)?.action).to.equal('delete')
+  })
+
+  it('renders for the region\'s partition: China ARNs and the .com.cn endpoints', () => {
+    const arn = 'arn:aws-cn:kinesis:cn-north-1:123456789012:stream/clickstream'
+    expect(JSON.stringify(rolePolicy(arn, true))).to.include('"kms:ViaService":"kinesis.cn-north-1.amazonaws.com.cn"')
+    expect(JSON.stringify(rolePolicy(arn, true))).to.include('"Resource":"arn:aws-cn:kms:cn-north-1:123456789012:key/*"')
+    const trust = JSON.stringify(trustPolicy('123456789012', 'cn-north-1', 'abc123'))
+    expect(trust).to.include('"aws:SourceArn":"arn:aws-cn:execute-api:cn-north-1:123456789012:abc123/*"')
+    expect(trust).to.not.include('arn:aws:')
+    expect(roleArnFor('123456789012', 'cn-north-1', 'clickstream')).to.equal('arn:aws-cn:iam::123456789012:role/clickops/clickops-cn-north-1-clickstream-apigw')
+    expect(boundaryArnFor('123456789012', 'us-gov-west-1')).to.equal('arn:aws-us-gov:iam::123456789012:policy/clickops/clickops-permissions-boundary')
+    expect(awsInvokeUrl('abc123', 'cn-north-1', 'v1')).to.equal('https://abc123.execute-api.cn-north-1.amazonaws.com.cn/v1')
+  })
+
+  it('one definition of the endpoint domain: no service host is spelled out with amazonaws.com elsewhere in src/', () => {
+    const root = fileURLToPath(new URL('../../../src', import.meta.url))
+    const files = (dir: string): string[] => readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]))
+    const offenders = files(root).filter((f) => !f.endsWith('naming.ts') && /\$\{[^}]*\}\.amazonaws\.com/.test(readFileSync(f, 'utf8')))
+    expect(offenders).to.deep.equal([])
   })
 
   it('role policy: PutRecord/PutRecords on the one stream, KMS only for encrypted streams', () => {

@@ -3,7 +3,7 @@ import {expect} from 'chai'
 import {UsageError} from '../../../src/lib/errors.js'
 import {TokenBucket} from '../../../src/lib/gateway/throttle.js'
 import {desiredState, PROVISION_DEFAULTS, type ProvisionFlags} from '../../../src/lib/provision/desired.js'
-import {apiName, roleName} from '../../../src/lib/provision/naming.js'
+import {apiName, legacyRoleName, roleName} from '../../../src/lib/provision/naming.js'
 import {applySteps, canonical, InterruptedError, withBackoff, type Step} from '../../../src/lib/provision/plan.js'
 
 const aws = {kind: 'aws' as const, region: 'eu-west-1'}
@@ -34,6 +34,7 @@ describe('provision: desired state from the flags', () => {
       stage: 'v1',
       stream: 'clickstream',
       throttle: {burstLimit: PROVISION_DEFAULTS.throttleBurst, rateLimit: PROVISION_DEFAULTS.throttleRate},
+      permissionsBoundary: undefined,
       webAclArn: undefined,
     })
     expect(desiredState({onDemand: true, stream: 's'}, aws).mode).to.equal('ON_DEMAND')
@@ -60,11 +61,16 @@ describe('provision: desired state from the flags', () => {
 
   it('names resources after the stream, keeping IAM role names within 64 characters', () => {
     expect(apiName('clickstream')).to.equal('clickops-clickstream')
-    expect(roleName('clickstream')).to.equal('clickops-clickstream-apigw')
+    // IAM is global: the region is part of the role's name.
+    expect(roleName('clickstream', 'eu-west-1')).to.equal('clickops-eu-west-1-clickstream-apigw')
+    expect(roleName('clickstream', 'us-east-1')).to.not.equal(roleName('clickstream', 'eu-west-1'))
+    expect(legacyRoleName('clickstream')).to.equal('clickops-clickstream-apigw')
     const long = 'a'.repeat(128)
-    expect(roleName(long)).to.have.length(64)
-    expect(roleName(long)).to.match(/^clickops-a+-[0-9a-f]{8}-apigw$/)
-    expect(roleName(long)).to.not.equal(roleName(`${'a'.repeat(127)}b`))
+    expect(roleName(long, 'ap-southeast-2')).to.have.length(64)
+    expect(roleName(long, 'ap-southeast-2')).to.match(/^clickops-ap-southeast-2-a+-[0-9a-f]{8}-apigw$/)
+    expect(roleName(long, 'ap-southeast-2')).to.not.equal(roleName(`${'a'.repeat(127)}b`, 'ap-southeast-2'))
+    expect(roleName(long, 'ap-southeast-2')).to.not.equal(roleName(long, 'ap-southeast-1'))
+    expect(legacyRoleName(long)).to.match(/^clickops-a+-[0-9a-f]{8}-apigw$/)
   })
 })
 

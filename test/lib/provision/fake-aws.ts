@@ -99,6 +99,7 @@ export class FakeAws {
         Arn: `arn:aws:iam::${ACCOUNT}:role${input.Path}${input.RoleName}`,
         CreateDate: new Date(0),
         Path: input.Path,
+        PermissionsBoundary: input.PermissionsBoundary ? {PermissionsBoundaryArn: input.PermissionsBoundary, PermissionsBoundaryType: 'PermissionsBoundaryPolicy'} : undefined,
         RoleId: this.id('AROA'),
         RoleName: input.RoleName,
         Tags: input.Tags,
@@ -109,6 +110,10 @@ export class FakeAws {
     this.on(i, 'IAM', iam.TagRoleCommand, ({RoleName, Tags}) => {
       const r = role(RoleName).role
       r.Tags = [...(r.Tags ?? []).filter((t) => !Tags.some((n: iam.Tag) => n.Key === t.Key)), ...Tags]
+      return {}
+    })
+    this.on(i, 'IAM', iam.PutRolePermissionsBoundaryCommand, ({PermissionsBoundary, RoleName}) => {
+      role(RoleName).role.PermissionsBoundary = {PermissionsBoundaryArn: PermissionsBoundary, PermissionsBoundaryType: 'PermissionsBoundaryPolicy'}
       return {}
     })
     this.on(i, 'IAM', iam.UpdateAssumeRolePolicyCommand, ({PolicyDocument, RoleName}) => {

@@ -91,7 +91,7 @@ describe('provision on target local (kinesis-local and the local gateway)', () =
     const api = await readLocalApi(apisDir(home), stream)
     expect(api).to.deep.include({name: `clickops-${stream}`, region: 'us-east-1', stage: 'v1', stream, throttle: {burstLimit: 2000, rateLimit: 1000}})
     expect(api!.apiKey).to.equal(undefined)
-    const expected = buildApiDocument({apiKeyRequired: false, region: 'us-east-1', roleArn: `arn:aws:iam::000000000000:role/clickops/clickops-${stream}-apigw`, stream})
+    const expected = buildApiDocument({apiKeyRequired: false, region: 'us-east-1', roleArn: `arn:aws:iam::000000000000:role/clickops/clickops-us-east-1-${stream}-apigw`, stream})
     expect(api!.document).to.deep.equal(expected)
     expect((await stat(apiFile(apisDir(home), stream))).mode & 0o777).to.equal(0o600)
     expect(first.api).to.deep.include({
@@ -134,7 +134,7 @@ describe('provision on target local (kinesis-local and the local gateway)', () =
       'retention:update:24 h → 48 h',
       'encryption:update:KMS → none',
       `enhanced monitoring:update:disable ${[...SHARD_LEVEL_METRICS].sort().join(', ')}`,
-      `local api:update:document ${before} → ${buildApiDocument({apiKeyRequired: true, region: 'us-east-1', roleArn: `arn:aws:iam::000000000000:role/clickops/clickops-${stream}-apigw`, stream}).info.version}, 1000 requests/s, burst 2000 → 10 requests/s, burst 20, require a key`,
+      `local api:update:document ${before} → ${buildApiDocument({apiKeyRequired: true, region: 'us-east-1', roleArn: `arn:aws:iam::000000000000:role/clickops/clickops-us-east-1-${stream}-apigw`, stream}).info.version}, 1000 requests/s, burst 2000 → 10 requests/s, burst 20, require a key`,
     ])
     expect(mutating()).to.deep.equal(['IncreaseStreamRetentionPeriod', 'StopStreamEncryption', 'DisableEnhancedMonitoring'])
     const status = await getStreamStatus(kinesis, stream)

@@ -87,7 +87,7 @@ interface EncodedRecord {
  * keys come out wrong after de-aggregation unless the keys are first seen in Object.keys order.
  * Refuse such input rather than write records with the wrong keys.
  */
-export function aggregate(records: {partitionKey: string; data: string}[]): Promise<PutRecordsRequestEntry[]> {
+export function aggregate(records: {partitionKey: string; data: string; explicitHashKey?: string}[]): Promise<PutRecordsRequestEntry[]> {
   const firstSeen = [...new Set(records.map((r) => r.partitionKey))]
   const table = Object.keys(Object.fromEntries(firstSeen.map((k) => [k, true])))
   if (table.join('\u0000') !== firstSeen.join('\u0000')) {
@@ -99,7 +99,7 @@ export function aggregate(records: {partitionKey: string; data: string}[]): Prom
   return new Promise((resolve, reject) => {
     const out: PutRecordsRequestEntry[] = []
     agg.aggregate(
-      records.map((r) => ({data: Buffer.from(r.data), partitionKey: r.partitionKey})),
+      records.map((r) => ({data: Buffer.from(r.data), explicitHashKey: r.explicitHashKey, partitionKey: r.partitionKey})),
       (encoded, done) => {
         out.push({Data: encoded.data, ExplicitHashKey: encoded.ExplicitHashKey, PartitionKey: encoded.partitionKey})
         done()

@@ -90,7 +90,7 @@ describe('tail/follow', () => {
     const changes = items.filter((i) => i.kind === 'shard-closed' || i.kind === 'shard-started')
     expect(changes).to.deep.equal([
       {children: ['low', 'high'], kind: 'shard-closed', shardId: 'p'},
-      {kind: 'shard-started', parents: ['p'], shardId: 'low'},
+      {kind: 'shard-started', parents: ['p'], reading: ['low'], shardId: 'low'},
     ])
   })
 

@@ -24,6 +24,7 @@ describe('tail/format', () => {
       data: event,
       dataEncoding: 'json',
       partitionKey: '35',
+      position: '4968',
       sequenceNumber: '4968',
       shardId: 'shardId-000000000003',
     })
@@ -35,7 +36,7 @@ describe('tail/format', () => {
       expect(line.slice(0, -1)).not.to.match(/[\n\r]/)
       const parsed = JSON.parse(line)
       expect(parsed.data).to.deep.equal(JSON.parse(text))
-      expect(Object.keys(parsed)).to.deep.equal(['partitionKey', 'shardId', 'sequenceNumber', 'approximateArrivalTimestamp', 'data', 'dataEncoding'])
+      expect(Object.keys(parsed)).to.deep.equal(['partitionKey', 'shardId', 'sequenceNumber', 'position', 'approximateArrivalTimestamp', 'data', 'dataEncoding'])
     }
   })
 
@@ -45,6 +46,7 @@ describe('tail/format', () => {
     expect(parsed.data).to.equal(Buffer.from(bytes).toString('base64'))
     expect(parsed.dataEncoding).to.equal('base64')
     expect(parsed.subSequenceNumber).to.equal(2)
+    expect(parsed.position).to.equal('4968:2') // what --after-sequence takes to carry on inside the aggregate
     expect(decodeData(Buffer.from('hello')).encoding).to.equal('base64')
     expect(decodeData(Buffer.from('42')).value).to.equal(42)
   })

@@ -222,5 +222,71 @@ describe('tail against kinesis-local', function () {
       const {records} = await run(local.client(), stream, {follow: false, from: 'trim-horizon'})
       expect(records).to.have.length(4 * 16 + 4 + strangers.length)
     })
+
+    const tagOf = (r: TailRecord) => (JSON.parse(Buffer.from(r.data).toString()) as {tag: string}).tag
+
+    it('stops inside an aggregate at SEQUENCE:SUBSEQUENCE, and --after-sequence carries on: nothing repeated, nothing lost', async () => {
+      // 35's records: 4 user records in the first aggregate, then a plain one, ... Stop after 2: inside the first aggregate.
+      const head = await run(local.client(), stream, {from: 'trim-horizon', limit: 2, user: '35'})
+      expect(head.records.map(tagOf)).to.deep.equal(expected.slice(0, 2))
+      const second = head.records[1]
+      expect(second.subSequenceNumber).to.be.a('number')
+      expect(head.summary.lastPosition).to.equal(`${second.sequenceNumber}:${second.subSequenceNumber}`)
+
+      const rest = await run(local.client(), stream, {afterSequence: head.summary.lastPosition, follow: false, user: '35'})
+      expect(rest.records.map(tagOf)).to.deep.equal(expected.slice(2))
+
+      // Stop at every position in turn: the two halves always make the whole, once.
+      for (let k = 1; k < expected.length; k++) {
+        const a = await run(local.client(), stream, {from: 'trim-horizon', limit: k, user: '35'})
+        const b = await run(local.client(), stream, {afterSequence: a.summary.lastPosition, follow: false, user: '35'})
+        expect([...a.records, ...b.records].map(tagOf), `stopped after ${k}`).to.deep.equal(expected)
+      }
+    })
+
+    it('--from-sequence SEQUENCE:SUBSEQUENCE starts at that user record of the aggregate', async () => {
+      const all = (await run(local.client(), stream, {follow: false, from: 'trim-horizon', user: '35'})).records
+      const third = all[2]
+      expect(third.subSequenceNumber).to.be.a('number')
+      const {records} = await run(local.client(), stream, {follow: false, fromSequence: `${third.sequenceNumber}:${third.subSequenceNumber}`, user: '35'})
+      expect(records.map(tagOf)).to.deep.equal(expected.slice(2))
+    })
+  })
+
+  describe('explicit hash keys', () => {
+    const stream = uniqueStreamName('tail-ehk')
+    let other: string
+
+    before(async () => {
+      await createStream(client, stream, 4)
+      const shards = await listShards(client, stream)
+      const own = hashKeyOf('35')
+      // The middle of a shard that does not hold 35's hash.
+      const range = shards.map((s) => s.HashKeyRange!).find((r) => !(BigInt(r.StartingHashKey!) <= own && own <= BigInt(r.EndingHashKey!)))!
+      other = ((BigInt(range.StartingHashKey!) + BigInt(range.EndingHashKey!)) / 2n).toString()
+      // An aggregate on 35's own shard: the first user record names an explicit hash key, the second none.
+      await putAll(client, stream, await aggregate([
+        {data: JSON.stringify({n: 0, tag: 'with-ehk', user_id: '35'}), explicitHashKey: own.toString(), partitionKey: '35'},
+        {data: JSON.stringify({n: 1, tag: 'without-ehk', user_id: '35'}), partitionKey: '35'},
+      ]))
+      // A plain record of 35 sent to another shard by its explicit hash key.
+      await putAll(client, stream, [{Data: Buffer.from(JSON.stringify({n: 2, tag: 'elsewhere', user_id: '35'})), ExplicitHashKey: other, PartitionKey: '35'}])
+    })
+
+    it('a user record without explicit_hash_key_index has no explicitHashKey', async () => {
+      const {records} = await run(local.client(), stream, {follow: false, from: 'trim-horizon', user: '35'})
+      const byTag = Object.fromEntries(records.map((r) => [(JSON.parse(Buffer.from(r.data).toString()) as {tag: string}).tag, r]))
+      expect(byTag['with-ehk'].explicitHashKey).to.equal(hashKeyOf('35').toString())
+      expect(byTag['without-ehk']).to.not.have.property('explicitHashKey')
+    })
+
+    it('--user misses a record sent elsewhere by its explicit hash key; --all-shards reads every shard and finds it', async () => {
+      const one = await run(local.client(), stream, {follow: false, from: 'trim-horizon', user: '35'})
+      expect(one.records.map((r) => (JSON.parse(Buffer.from(r.data).toString()) as {tag: string}).tag)).to.deep.equal(['with-ehk', 'without-ehk'])
+      const all = await run(local.client(), stream, {allShards: true, follow: false, from: 'trim-horizon', user: '35'})
+      expect(all.records.map((r) => (JSON.parse(Buffer.from(r.data).toString()) as {tag: string}).tag)).to.deep.equal(['with-ehk', 'without-ehk', 'elsewhere'])
+      expect(all.records.every((r) => r.partitionKey === '35')).to.equal(true)
+      expect(all.summary.shards).to.have.length(4)
+    })
   })
 })

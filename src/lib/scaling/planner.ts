@@ -101,6 +101,8 @@ export interface ScalingPlan {
   targeted?: {
     splits: {shardId: string; parts: number; newStartingHashKeys: string[]; utilization: number; partUtilizations: number[]}[]
     merges: {shardIds: string[]; utilization: number}[]
+    /** Split and merge calls the whole layout takes (`steps` holds at most what one run makes). */
+    calls: number
   }
   basis: Basis
   targetUtilization: number
@@ -125,6 +127,9 @@ export interface ScalingPlan {
   limits: {minShards: number; maxShards: number; hardMaxShards: number; quotaMaxShards?: number}
   reasons: string[]
 }
+
+/** Split and merge steps one run makes (each waits for the stream to be ACTIVE); later runs go on. */
+export const MAX_TARGETED_STEPS_PER_RUN = 100
 
 /** Keys lighter than this fraction of the target utilisation are spread with the rest of their shard. */
 export const POINT_LOAD_FLOOR = 0.01
@@ -535,7 +540,7 @@ export function planScaling(input: PlanInput): ScalingPlan {
   const uniform = planUniform(input, profiles)
   const pick = choose(uniform, targeted, profiles)
   const other = pick === uniform ? targeted : uniform
-  const calls = (p: ScalingPlan) => p.steps.length
+  const calls = (p: ScalingPlan) => p.targeted?.calls ?? p.steps.length
   const otherFits = fits(other, profiles)
   pick.alternative = {
     calls: calls(other),
@@ -583,7 +588,7 @@ function choose(uniform: ScalingPlan, targeted: ScalingPlan, profiles: Profiles)
   if (uf !== tf) return uf ? uniform : targeted
   if (uniform.decision === 'hold' && targeted.decision === 'hold') return uniform
   if (uniform.targetShards !== targeted.targetShards) return uniform.targetShards < targeted.targetShards ? uniform : targeted
-  return targeted.steps.length < uniform.steps.length ? targeted : uniform
+  return (targeted.targeted?.calls ?? targeted.steps.length) < uniform.steps.length ? targeted : uniform
 }
 
 function compareReason(pick: ScalingPlan, other: ScalingPlan, otherFits: boolean): string {
@@ -594,7 +599,7 @@ function compareReason(pick: ScalingPlan, other: ScalingPlan, otherFits: boolean
         : `need ${shards(p.targetShards)} via ${[p.currentShards, ...p.steps.map((s) => s.to)].map(fmtInt).join(' → ')}`
       : p.steps.length === 0
         ? `change nothing`
-        : `need ${shards(p.targetShards)} in ${p.steps.length} call${p.steps.length === 1 ? '' : 's'} (${summarizeTargeted(p)})`
+        : `need ${shards(p.targetShards)} in ${fmtInt(p.targeted?.calls ?? p.steps.length)} call${(p.targeted?.calls ?? p.steps.length) === 1 ? '' : 's'} (${summarizeTargeted(p)})`
   const otherNote = other.blocked ? ` (blocked: ${other.blocked.message})` : otherFits ? '' : ' and still leave a shard over the target'
   return `Strategy auto chose ${pick.strategy}: it would ${via(pick)}; ${other.strategy} would ${via(other)}${otherNote}.`
 }
@@ -677,6 +682,7 @@ export function planTargeted(input: PlanInput, profiles: Profiles = buildProfile
       mergeThreshold: threshold,
       minShards: policy.minShards,
       ...(quotaMax === undefined ? {} : {peakCeiling: quotaMax}),
+      maxSteps: MAX_TARGETED_STEPS_PER_RUN,
       shards: profiles.perShard,
       target,
     })
@@ -698,6 +704,7 @@ export function planTargeted(input: PlanInput, profiles: Profiles = buildProfile
   base.neededShards = layout.neededShards
   ;(base as ScalingPlan & {fitsTarget?: boolean}).fitsTarget = layout.maxUtilization <= target + 1e-9
   base.targeted = {
+    calls: layout.totalSteps,
     merges: layout.merges,
     splits: layout.splits.map((sp) => ({newStartingHashKeys: sp.cuts, partUtilizations: sp.after, parts: sp.parts, shardId: sp.shardId, utilization: sp.before})),
   }
@@ -724,6 +731,11 @@ export function planTargeted(input: PlanInput, profiles: Profiles = buildProfile
     reasons.push(`The load needs ${shards(layout.neededShards)} split this way; ${by} caps the plan, so a shard stays above the target.`)
   }
   if (layout.mergesFirst) reasons.push('Merges go first: splitting first would exceed the account shard quota on the way.')
+  if (layout.totalSteps > layout.steps.length) {
+    reasons.push(
+      `The layout takes ${fmtInt(layout.totalSteps)} split and merge calls, one at a time: this run makes the first ${fmtInt(layout.steps.length)} (to ${shards(layout.steps.at(-1)!.openAfter)}), later runs the rest.`,
+    )
+  }
   if (decision === 'hold') {
     if (layout.maxUtilization <= target + 1e-9) reasons.push(`Holding at ${shards(current)}: every shard fits the target${hotKeys.length > 0 ? ' (without the hot keys)' : ''} and no adjacent shards are cold enough to merge.`)
   } else {

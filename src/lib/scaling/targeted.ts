@@ -39,27 +39,19 @@ interface Point extends Units {
 /** One open shard as the targeted planner sees it. */
 export interface ShardModel {
   shardId: string
-  start: bigint
-  end: bigint
+  readonly start: bigint
+  readonly end: bigint
   /** Load spread uniformly over the range (the shard's load less its known keys). */
   spread: Units
   /** Known keys the decision counts, sorted by hash. */
   points: Point[]
   /** Keys hotter than the target, sorted by hash: in the display load only. */
   hot: Point[]
-}
-
-/** A shard of a layout: a current shard, a part of one (split) or a run of adjacent ones (merged). */
-export interface LayoutShard {
+  /** The whole shard's load, without and with the hot keys. */
+  total: Units
+  totalHot: Units
   startingHashKey: string
   endingHashKey: string
-  /** The current shard it is, or the current shard it is a part of. */
-  shardId?: string
-  /** The current shards merged into it, in hash order. */
-  merged?: string[]
-  kind: 'unchanged' | 'split' | 'merged'
-  /** Utilisation with the hot keys (what the shard would carry). */
-  utilization: number
 }
 
 export type TargetedStep =
@@ -75,9 +67,13 @@ export type TargetedStep =
     }
 
 export interface TargetedLayout {
-  /** Steps in order: splits first (hottest shard first), then merges; or merges first where the quota needs it. */
+  /**
+   * Steps in order: splits first (hottest shard first), then merges; or merges first where the
+   * quota needs it. At most `maxSteps` of them: `totalSteps` says how many the layout takes.
+   */
   steps: (TargetedStep & {openAfter: number; maxUtilizationAfter: number; meanUtilizationAfter: number})[]
-  layout: LayoutShard[]
+  totalSteps: number
+  /** Open shards once every step is made. */
   openShards: number
   /** The count that would fit every shard without limits (splits only, no merges): null if none. */
   neededShards: number
@@ -106,24 +102,62 @@ export interface TargetedInput {
   /** Most open shards at any moment during the steps (the account quota), when known. */
   peakCeiling?: number
   ceilingKind: 'max-shards' | 'quota' | 'per-stream'
+  /** Steps to spell out (the rest are counted): what one run makes. */
+  maxSteps?: number
 }
 
 const unitsOf = (l: Load): Units => ({b: l.bytes / SHARD_WRITE_BYTES_PER_SECOND, r: l.records / SHARD_WRITE_RECORDS_PER_SECOND})
 const util = (u: Units) => Math.max(u.b, u.r)
 const byHash = (a: Point, b: Point) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0)
 
+const NO_POINTS: Point[] = []
+const toPoint = (p: PointLoad): Point => ({...unitsOf(p), hash: p.hash})
+
 export function shardModel(s: TargetedInput['shards'][number]): ShardModel {
-  const start = BigInt(s.range.startingHashKey)
-  const end = BigInt(s.range.endingHashKey)
-  const toPoint = (p: PointLoad): Point => ({...unitsOf(p), hash: p.hash})
-  return {
-    end,
-    hot: s.hotPoints.map(toPoint).sort(byHash),
-    points: s.points.map(toPoint).sort(byHash),
-    shardId: s.shardId,
-    spread: unitsOf(s.range),
-    start,
+  return new Model(s)
+}
+
+/**
+ * A ShardModel that parses its hash keys only when asked (most shards of a large stream are never
+ * split, and 10,000 BigInt parses are a measurable part of one plan), and shares its load objects
+ * where a shard has no known keys.
+ */
+class Model implements ShardModel {
+  readonly shardId: string
+  readonly spread: Units
+  readonly points: Point[]
+  readonly hot: Point[]
+  readonly total: Units
+  readonly totalHot: Units
+  readonly startingHashKey: string
+  readonly endingHashKey: string
+  private startKey?: bigint
+  private endKey?: bigint
+  constructor(s: TargetedInput['shards'][number]) {
+    this.shardId = s.shardId
+    this.startingHashKey = s.range.startingHashKey
+    this.endingHashKey = s.range.endingHashKey
+    this.spread = unitsOf(s.range)
+    this.points = s.points.length === 0 ? NO_POINTS : s.points.map(toPoint).sort(byHash)
+    this.hot = s.hotPoints.length === 0 ? NO_POINTS : s.hotPoints.map(toPoint).sort(byHash)
+    this.total = this.points.length === 0 ? this.spread : sumOf(this.spread, this.points)
+    this.totalHot = this.hot.length === 0 ? this.total : sumOf(this.total, this.hot)
   }
+  get start(): bigint {
+    return (this.startKey ??= BigInt(this.startingHashKey))
+  }
+  get end(): bigint {
+    return (this.endKey ??= BigInt(this.endingHashKey))
+  }
+}
+
+function sumOf(base: Units, points: readonly Point[]): Units {
+  let {b, r} = base
+  for (const p of points) {
+    b += p.b
+    r += p.r
+  }
+  return {b, r}
 }
 
 /** The load of [a, b] (inclusive) of a shard: its share of the spread plus the points in it. */
@@ -151,18 +185,7 @@ export function loadBetween(m: ShardModel, a: bigint, b: bigint, withHot: boolea
 
 /** The whole shard's load (decision: without the hot keys). */
 export function shardUnits(m: ShardModel, withHot = false): Units {
-  let {b, r} = m.spread
-  for (const p of m.points) {
-    b += p.b
-    r += p.r
-  }
-  if (withHot) {
-    for (const p of m.hot) {
-      b += p.b
-      r += p.r
-    }
-  }
-  return {b, r}
+  return withHot ? m.totalHot : m.total
 }
 
 /**
@@ -290,54 +313,55 @@ function onKey(m: ShardModel, cut: bigint, previous: bigint): bigint {
   return cut
 }
 
-/** One unit of the layout under construction. */
-interface Unit {
-  start: bigint
-  end: bigint
-  /** Load with and without the hot keys. */
-  load: Units
-  hotLoad: Units
-  /** Index of the current shard; -1 for merged runs. */
-  shard: number
-  kind: LayoutShard['kind']
-  members: number[]
-}
-
 /** The targeted layout and its steps. */
 export function planLayout(input: TargetedInput): TargetedLayout {
-  const models = input.shards.map((s) => shardModel(s)).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))
+  const models = input.shards.map((s) => shardModel(s))
+  // In hash order already (as listed) unless a start is below its predecessor's; doubles tell that
+  // apart except for starts closer than a double resolves, which are compared exactly.
+  const before = (a: ShardModel, b: ShardModel) => {
+    const x = Number(a.startingHashKey)
+    const y = Number(b.startingHashKey)
+    return x !== y ? x < y : a.start < b.start
+  }
+  if (models.some((m, i) => i > 0 && before(m, models[i - 1]))) models.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0))
   const current = models.length
   const target = input.target
+  const maxSteps = input.maxSteps ?? Number.POSITIVE_INFINITY
 
   // 1. Splits: the fewest parts per hot shard.
-  const wanted = models.map((m) => balancedCuts(m, target, 10_000))
-  const neededShards = current + wanted.reduce((n, c) => n + c.length, 0)
+  const NONE: bigint[] = []
+  const wanted = models.map((m) => (util(m.total) <= target + EPSILON ? NONE : balancedCuts(m, target, 10_000)))
+  const neededShards = current + totalCuts(wanted)
 
-  // 2. Merges: runs of adjacent unsplit shards under the threshold.
+  // 2. Merges: runs of adjacent unsplit shards under the threshold (greedy: the fewest runs).
   const mergeGroups: number[][] = []
   if (input.allowMerges) {
     let run: number[] = []
-    let acc: Units = {b: 0, r: 0}
+    let accB = 0
+    let accR = 0
     const flush = () => {
       if (run.length > 1) mergeGroups.push(run)
       run = []
-      acc = {b: 0, r: 0}
+      accB = 0
+      accR = 0
     }
+    const limit = input.mergeThreshold + EPSILON
     for (let i = 0; i < current; i++) {
       if (wanted[i].length > 0) {
         flush()
         continue
       }
-      const u = shardUnits(models[i], true)
-      const next = {b: acc.b + u.b, r: acc.r + u.r}
-      if (run.length > 0 && util(next) <= input.mergeThreshold + EPSILON) {
+      const u = models[i].totalHot
+      if (run.length > 0 && Math.max(accB + u.b, accR + u.r) <= limit) {
         run.push(i)
-        acc = next
+        accB += u.b
+        accR += u.r
       } else {
         flush()
-        if (util(u) <= input.mergeThreshold + EPSILON) {
+        if (util(u) <= limit) {
           run = [i]
-          acc = u
+          accB = u.b
+          accR = u.r
         }
       }
     }
@@ -353,15 +377,15 @@ export function planLayout(input: TargetedInput): TargetedLayout {
     if (g.length < 2) mergeGroups.pop()
     merges--
   }
+  const hottestFirst = (a: number, b: number) => util(models[b].total) - util(models[a].total)
   let cappedBy: TargetedLayout['cappedBy']
   const room = input.ceiling - (current - merges)
   let cuts = wanted
   if (totalCuts(wanted) > Math.max(0, room)) {
     cappedBy = input.ceilingKind
-    cuts = models.map(() => [] as bigint[])
+    cuts = models.map(() => NONE)
     let left = Math.max(0, room)
-    const order = models.map((m, i) => i).filter((i) => wanted[i].length > 0).sort((a, b) => util(shardUnits(models[b])) - util(shardUnits(models[a])))
-    for (const i of order) {
+    for (const i of models.map((_, i) => i).filter((i) => wanted[i].length > 0).sort(hottestFirst)) {
       if (left <= 0) break
       const parts = Math.min(wanted[i].length, left) + 1
       cuts[i] = parts === wanted[i].length + 1 ? wanted[i] : balancedCuts(models[i], target, parts)
@@ -376,67 +400,86 @@ export function planLayout(input: TargetedInput): TargetedLayout {
     for (let i = 0; i < current; i++) {
       const parts = cuts[i].length + 1
       if (models[i].end - models[i].start + 1n <= BigInt(parts)) continue
-      const key = util(shardUnits(models[i])) / parts + Number(models[i].end - models[i].start) / 2 ** 128 / parts / 1e6
+      const key = util(models[i].total) / parts + Number(models[i].end - models[i].start) / 2 ** 128 / parts / 1e6
       if (key > bestKey) {
         bestKey = key
         best = i
       }
     }
     if (best < 0) break
-    const parts = cuts[best].length + 2
-    cuts[best] = evenCuts(models[best], parts)
+    cuts[best] = evenCuts(models[best], cuts[best].length + 2)
     extra--
   }
 
-  // 4. The layout, and the steps with the projection after each.
-  const units: Unit[] = []
-  const inGroup = new Map<number, number[]>()
-  for (const g of mergeGroups) for (const i of g) inGroup.set(i, g)
+  // 4. The result: each split's parts, each run's merged load, the hottest shard after.
+  const inGroup = new Uint8Array(current)
+  for (const g of mergeGroups) for (const i of g) inGroup[i] = 1
   const splits: TargetedLayout['splits'] = []
+  let maxU = 0
+  let maxHot = 0
+  let sumHot = 0
   for (let i = 0; i < current; i++) {
     const m = models[i]
     if (cuts[i].length > 0) {
       const bounds = [m.start, ...cuts[i], m.end + 1n]
       const after: number[] = []
       for (let j = 0; j + 1 < bounds.length; j++) {
-        const a = bounds[j]
-        const b = bounds[j + 1] - 1n
-        const unit: Unit = {end: b, hotLoad: loadBetween(m, a, b, true), kind: 'split', load: loadBetween(m, a, b, false), members: [i], shard: i, start: a}
-        units.push(unit)
-        after.push(util(unit.hotLoad))
+        const hot = util(loadBetween(m, bounds[j], bounds[j + 1] - 1n, true))
+        after.push(hot)
+        maxHot = Math.max(maxHot, hot)
+        maxU = Math.max(maxU, util(loadBetween(m, bounds[j], bounds[j + 1] - 1n, false)))
+        sumHot += hot
       }
-      splits.push({after, before: util(shardUnits(m, true)), cuts: cuts[i].map(String), parts: bounds.length - 1, shardId: m.shardId})
-    } else {
-      units.push({end: m.end, hotLoad: shardUnits(m, true), kind: 'unchanged', load: shardUnits(m), members: [i], shard: i, start: m.start})
+      splits.push({after, before: util(m.totalHot), cuts: cuts[i].map(String), parts: bounds.length - 1, shardId: m.shardId})
+    } else if (inGroup[i] === 0) {
+      maxU = Math.max(maxU, util(m.total))
+      maxHot = Math.max(maxHot, util(m.totalHot))
+      sumHot += util(m.totalHot)
     }
   }
+  const merged = mergeGroups.map((g) => {
+    let b = 0
+    let r = 0
+    let hb = 0
+    let hr = 0
+    for (const i of g) {
+      b += models[i].total.b
+      r += models[i].total.r
+      hb += models[i].totalHot.b
+      hr += models[i].totalHot.r
+    }
+    maxU = Math.max(maxU, Math.max(b, r))
+    maxHot = Math.max(maxHot, Math.max(hb, hr))
+    sumHot += Math.max(hb, hr)
+    return {shardIds: g.map((i) => models[i].shardId), utilization: Math.max(hb, hr)}
+  })
+  const splitCount = totalCuts(cuts)
+  const openShards = current + splitCount - merges
 
-  const stepsOut: TargetedLayout['steps'] = []
-  // The projection as the steps go: the current shards' loads, then each step replaces some.
-  const tracker = new MaxTracker(models.map((m) => util(shardUnits(m, true))))
+  // 5. The steps, with the projection after each (up to maxSteps of them).
+  const steps: TargetedLayout['steps'] = []
+  const tracker = new MaxTracker(models.map((m) => util(m.totalHot)))
   let open = current
+  const push = (step: TargetedStep) => steps.push({...step, maxUtilizationAfter: tracker.max(), meanUtilizationAfter: tracker.sum() / open, openAfter: open})
   const splitSteps = (): void => {
-    const order = models.map((_, i) => i).filter((i) => cuts[i].length > 0).sort((a, b) => util(shardUnits(models[b])) - util(shardUnits(models[a])))
-    for (const i of order) {
+    for (const i of models.map((_, i) => i).filter((i) => cuts[i].length > 0).sort(hottestFirst)) {
       const m = models[i]
       let restStart = m.start
-      let restId: number = i
+      let restId = i
       for (const [j, cut] of cuts[i].entries()) {
-        const lowerLoad = util(loadBetween(m, restStart, cut - 1n, true))
-        const upperLoad = util(loadBetween(m, cut, m.end, true))
+        if (steps.length >= maxSteps) return
         tracker.remove(restId)
-        tracker.add(lowerLoad)
-        restId = tracker.add(upperLoad)
+        tracker.add(util(loadBetween(m, restStart, cut - 1n, true)))
+        restId = tracker.add(util(loadBetween(m, cut, m.end, true)))
         open++
-        const step: TargetedStep = {
+        push({
           action: 'split',
-          endingHashKey: m.end.toString(),
+          endingHashKey: m.endingHashKey,
           newStartingHashKey: cut.toString(),
           parentShardId: m.shardId,
           startingHashKey: restStart.toString(),
           ...(j === 0 ? {shardId: m.shardId} : {}),
-        }
-        stepsOut.push({...step, maxUtilizationAfter: tracker.max(), meanUtilizationAfter: tracker.sum() / open, openAfter: open})
+        })
         restStart = cut
       }
     }
@@ -444,33 +487,32 @@ export function planLayout(input: TargetedInput): TargetedLayout {
   const mergeSteps = (): void => {
     for (const g of mergeGroups) {
       const left = models[g[0]]
-      const leftStart = left.start
-      let leftEnd = left.end
-      let leftId: number = g[0]
-      let leftUnits = shardUnits(left, true)
+      let leftEnd = left.endingHashKey
+      let leftId = g[0]
+      let b = left.totalHot.b
+      let r = left.totalHot.r
       for (let j = 1; j < g.length; j++) {
+        if (steps.length >= maxSteps) return
         const right = models[g[j]]
-        const rightUnits = shardUnits(right, true)
-        leftUnits = {b: leftUnits.b + rightUnits.b, r: leftUnits.r + rightUnits.r}
+        b += right.totalHot.b
+        r += right.totalHot.r
         tracker.remove(leftId)
         tracker.remove(g[j])
-        leftId = tracker.add(util(leftUnits))
+        leftId = tracker.add(Math.max(b, r))
         open--
-        const step: TargetedStep = {
+        push({
           action: 'merge',
-          adjacentEndingHashKey: right.end.toString(),
+          adjacentEndingHashKey: right.endingHashKey,
           adjacentShardId: right.shardId,
-          adjacentStartingHashKey: right.start.toString(),
-          endingHashKey: leftEnd.toString(),
-          startingHashKey: leftStart.toString(),
+          adjacentStartingHashKey: right.startingHashKey,
+          endingHashKey: leftEnd,
+          startingHashKey: left.startingHashKey,
           ...(j === 1 ? {shardId: left.shardId} : {}),
-        }
-        stepsOut.push({...step, maxUtilizationAfter: tracker.max(), meanUtilizationAfter: tracker.sum() / open, openAfter: open})
-        leftEnd = right.end
+        })
+        leftEnd = right.endingHashKey
       }
     }
   }
-  const splitCount = totalCuts(cuts)
   const mergesFirst = input.peakCeiling !== undefined && current + splitCount > input.peakCeiling && merges > 0
   if (mergesFirst) {
     mergeSteps()
@@ -480,69 +522,17 @@ export function planLayout(input: TargetedInput): TargetedLayout {
     mergeSteps()
   }
 
-  // Merged runs replace their members in the layout.
-  const layout: LayoutShard[] = []
-  const emitted = new Set<number[]>()
-  for (const u of units) {
-    const g = u.kind === 'unchanged' ? inGroup.get(u.shard) : undefined
-    if (g === undefined) {
-      layout.push({
-        endingHashKey: u.end.toString(),
-        kind: u.kind,
-        shardId: models[u.shard].shardId,
-        startingHashKey: u.start.toString(),
-        utilization: util(u.hotLoad),
-      })
-      continue
-    }
-    if (emitted.has(g)) continue
-    emitted.add(g)
-    const sum = g.reduce((acc, i) => {
-      const x = shardUnits(models[i], true)
-      return {b: acc.b + x.b, r: acc.r + x.r}
-    }, {b: 0, r: 0} as Units)
-    layout.push({
-      endingHashKey: models[g.at(-1)!].end.toString(),
-      kind: 'merged',
-      merged: g.map((i) => models[i].shardId),
-      startingHashKey: models[g[0]].start.toString(),
-      utilization: util(sum),
-    })
-  }
-
-  let maxU = 0
-  let maxHot = 0
-  let sumHot = 0
-  for (const u of units) {
-    if (u.kind === 'unchanged' && inGroup.has(u.shard)) continue
-    maxU = Math.max(maxU, util(u.load))
-    maxHot = Math.max(maxHot, util(u.hotLoad))
-  }
-  for (const l of layout) sumHot += l.utilization
-  for (const g of mergeGroups) {
-    const sum = g.reduce((acc, i) => {
-      const x = shardUnits(models[i])
-      return {b: acc.b + x.b, r: acc.r + x.r}
-    }, {b: 0, r: 0} as Units)
-    maxU = Math.max(maxU, util(sum))
-  }
   const result: TargetedLayout = {
-    layout,
     maxUtilization: maxU,
     maxUtilizationWithHotKeys: maxHot,
-    meanUtilization: layout.length > 0 ? sumHot / layout.length : 0,
-    merges: mergeGroups.map((g) => ({
-      shardIds: g.map((i) => models[i].shardId),
-      utilization: util(g.reduce((acc, i) => {
-        const x = shardUnits(models[i], true)
-        return {b: acc.b + x.b, r: acc.r + x.r}
-      }, {b: 0, r: 0} as Units)),
-    })),
+    meanUtilization: openShards > 0 ? sumHot / openShards : 0,
+    merges: merged,
     mergesFirst,
     neededShards,
-    openShards: layout.length,
+    openShards,
     splits,
-    steps: stepsOut,
+    steps,
+    totalSteps: splitCount + merges,
   }
   if (cappedBy !== undefined) result.cappedBy = cappedBy
   return result

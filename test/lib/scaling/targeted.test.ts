@@ -154,6 +154,16 @@ describe('targeted planner', () => {
       expect(plan.reasons.join('\n')).to.match(/The load needs 7 shards split this way; the maximum of 6 caps the plan/)
     })
 
+    it('one run makes at most 100 split and merge steps and says how many the layout takes', () => {
+      // 300 shards at 1%: runs of 60 merge into 5 shards, 295 merges.
+      const plan = targeted(Array.from({length: 300}, () => 0.01), 0.7)
+      expect(plan.targetShards).to.equal(5)
+      expect(plan.targeted!.calls).to.equal(295)
+      expect(plan.steps).to.have.length(100)
+      expect(plan.steps.at(-1)!.to).to.equal(200)
+      expect(plan.reasons.join('\n')).to.match(/The layout takes 295 split and merge calls, one at a time: this run makes the first 100 \(to 200 shards\), later runs the rest\./)
+    })
+
     it('on-demand: blocked with a sentence, no steps', () => {
       const plan = planScaling(input(uniformShards([1.5, 0.1]), {stream: stream(2, {mode: 'ON_DEMAND'})}, {strategy: 'targeted'}))
       expect(plan.blocked?.kind).to.equal('on-demand')

@@ -144,6 +144,9 @@ describe('clickops scale (end to end)', () => {
     const result = JSON.parse(od.stdout) as ScaleResult
     expect(result.plan.blocked?.kind).to.equal('on-demand')
     expect(result.load).to.equal(undefined)
+    const targeted = await runCli(['scale', ...on(onDemand), '--strategy', 'targeted'])
+    expect(targeted.code, targeted.stderr).to.equal(12)
+    expect(targeted.stdout).to.match(/^Blocked: The stream is in on-demand mode: AWS scales it; clickops never changes it\. \(exit 12\)$/m)
   })
 
   it('exits 3 when the stream does not exist', async () => {
@@ -171,6 +174,7 @@ describe('clickops scale (end to end)', () => {
         [['--target-utilization', '1.5'], /--target-utilization must be above 0 and at most 1 .*not 1\.5\./],
         [['--min-shards', '10', '--max-shards', '4'], /--min-shards \(10\) is above --max-shards \(4\)\./],
         [['--window', '2h', '--source', 'stream'], /--window 2h is out of range for the stream source \(10s to 1h\)/],
+        [['--strategy', 'random'], /Expected --strategy=random to be one of: uniform, targeted, auto/],
       ] as const) {
         const r = await runCli(['scale', ...closed, ...args])
         expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(2)

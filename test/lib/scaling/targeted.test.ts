@@ -214,6 +214,10 @@ describe('targeted planner', () => {
     it('counts the short-lived shards UpdateShardCount creates on the way against the quota', () => {
       expect(isUniformLayout(layout([1, 1, 1, 1, 1]))).to.equal(false)
       expect(isUniformLayout(uniformShards([1, 1, 1]))).to.equal(true)
+      // kinesis-local lays 4 shards out a few keys off AWS's boundaries: still uniform.
+      const local = ['0', '85070591730234615865843651857942052863', '170141183460469231731687303715884105726', '255211775190703847597530955573826158589']
+      expect(isUniformLayout(local.map((startingHashKey) => ({startingHashKey})))).to.equal(true)
+      expect(fragmentsOf(local.map((startingHashKey) => ({startingHashKey})), 8)).to.equal(8)
       // To 6 uniform shards: boundaries {0, 1/8, 1/6, 1/4, 1/3, 1/2, 2/3, 3/4, 5/6} = 9 fragments.
       expect(fragmentsOf(layout([1, 1, 1, 1, 1]), 6)).to.equal(9)
       // An even density of 2 (shard limits per unit of hash space): 2 / N ≤ 0.35 first at N = 6.

@@ -7,6 +7,8 @@
  */
 import {spawnSync} from 'node:child_process'
 import {loadavg} from 'node:os'
+
+import {createRandom} from '../src/lib/clickstream/random.js'
 import {fileURLToPath} from 'node:url'
 
 import {uniformRanges} from '../src/lib/kinesis/hashkey.js'
@@ -14,7 +16,7 @@ import {utilization} from '../src/lib/load/model.js'
 import {averageBasedCount, buildProfiles, planScaling, stepPath, type PlanInput} from '../src/lib/scaling/planner.js'
 import {POLICY_DEFAULTS} from '../src/lib/scaling/policy.js'
 // @ts-expect-error a plain ES module without types, shared with the first-call child
-import {skewedInput as skewed} from './fixtures/plan-input.mjs'
+import {shardAt, skewedInput as skewed} from './fixtures/plan-input.mjs'
 import {median, round} from './stats.js'
 import type {Bench, BenchFigure} from './types.js'
 
@@ -35,41 +37,14 @@ function firstCall(strategy = 'uniform'): {averageMs: number; planMs: number; ta
   return JSON.parse(r.stdout) as {averageMs: number; planMs: number; targetShards: number}
 }
 
-const MiB = 1024 * 1024
 const SHARD_HOURS_PER_DAY = 24
 
-/** A deterministic PRNG (mulberry32) for the profiles. */
-function prng(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
+/** A seeded uniform source in [0, 1) (the generator's PRNG). */
+const prng = (seed: number) => createRandom(seed).float
 
 function profileInput(mib: number[], keys: Record<number, {key: string; mib: number}[]> = {}): PlanInput {
   const ranges = uniformRanges(mib.length)
-  const shards = mib.map((m, i) => {
-    const bytes = m * MiB
-    const records = bytes / 4096
-    const u = utilization(bytes, records)
-    return {
-      bytesPerSecond: bytes,
-      endingHashKey: ranges[i].end.toString(),
-      meanUtilization: u,
-      peakBytesPerSecond: bytes,
-      peakRecordsPerSecond: records,
-      peakUtilization: u,
-      recordsPerSecond: records,
-      series: [],
-      shardId: `shardId-${String(i).padStart(12, '0')}`,
-      startingHashKey: ranges[i].start.toString(),
-      topKeys: (keys[i] ?? []).map((k) => ({bytes: k.mib * MiB * 60, partitionKey: k.key, peakUtilization: k.mib, records: (k.mib * MiB * 60) / 4096, share: k.mib / m})),
-      writeThrottles: 0,
-    }
-  })
+  const shards = mib.map((m, i) => shardAt(i, ranges[i], m, keys[i] ?? [], utilization))
   return {
     history: [],
     now: new Date('2026-03-01T12:00:00Z'),

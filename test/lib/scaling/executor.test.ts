@@ -150,45 +150,6 @@ describe('scaling executor (kinesis-local)', function () {
       await small.stop()
     }
   })
-})
-
-/**
- * A targeted plan for `name` from `mib` MiB/s per open shard, on the stream's own ranges
- * (kinesis-local lays shards out a few keys off AWS's), as if the stream were old enough to merge.
- */
-async function targetedPlanFor(client: KinesisClient, name: string, mib: number[]): Promise<ScalingPlan> {
-  const open = byHashRange(openShards(await listShards(client, name)))
-  const shards = open.map((s, i) => ({
-    ...shardLoad(i, {end: BigInt(s.HashKeyRange!.EndingHashKey!), start: BigInt(s.HashKeyRange!.StartingHashKey!)}, mib[i] * MiB),
-    shardId: s.ShardId!,
-  }))
-  const i = input(shards, {now: new Date()}, {strategy: 'targeted'})
-  return planScaling({...i, stream: {...i.stream, createdAt: new Date(Date.now() - 86_400_000).toISOString(), streamName: name}})
-}
-
-async function openRanges(client: KinesisClient, name: string): Promise<string[][]> {
-  return byHashRange(openShards(await listShards(client, name))).map((s) => [s.HashKeyRange!.StartingHashKey!, s.HashKeyRange!.EndingHashKey!])
-}
-
-describe('scaling executor, targeted steps (kinesis-local)', function () {
-  let local: KinesisLocal
-  let client: KinesisClient
-  const created: string[] = []
-  const stream = async (prefix: string, shards: number) => {
-    const name = uniqueStreamName(prefix)
-    await createStream(client, name, shards)
-    created.push(name)
-    return name
-  }
-
-  before(async () => {
-    local = await sharedKinesisLocal()
-    client = local.client()
-  })
-
-  after(async () => {
-    for (const name of created) await client.send(new DeleteStreamCommand({EnforceConsumerDeletion: true, StreamName: name})).catch(() => {})
-  })
 
   it('splits at the planned keys, then merges: the open ranges afterwards are the plan\'s, each step in the history tag', async () => {
     const name = await stream('exec-targeted', 4)
@@ -245,6 +206,24 @@ describe('scaling executor, targeted steps (kinesis-local)', function () {
     expect(await historyOf(client, name)).to.deep.equal([])
   })
 })
+
+/**
+ * A targeted plan for `name` from `mib` MiB/s per open shard, on the stream's own ranges
+ * (kinesis-local lays shards out a few keys off AWS's), as if the stream were old enough to merge.
+ */
+async function targetedPlanFor(client: KinesisClient, name: string, mib: number[]): Promise<ScalingPlan> {
+  const open = byHashRange(openShards(await listShards(client, name)))
+  const shards = open.map((s, i) => ({
+    ...shardLoad(i, {end: BigInt(s.HashKeyRange!.EndingHashKey!), start: BigInt(s.HashKeyRange!.StartingHashKey!)}, mib[i] * MiB),
+    shardId: s.ShardId!,
+  }))
+  const i = input(shards, {now: new Date()}, {strategy: 'targeted'})
+  return planScaling({...i, stream: {...i.stream, createdAt: new Date(Date.now() - 86_400_000).toISOString(), streamName: name}})
+}
+
+async function openRanges(client: KinesisClient, name: string): Promise<string[][]> {
+  return byHashRange(openShards(await listShards(client, name))).map((s) => [s.HashKeyRange!.StartingHashKey!, s.HashKeyRange!.EndingHashKey!])
+}
 
 describe('scaling executor (fault injection)', () => {
   // This one client instance is mocked (not the class: the block above uses real clients).

@@ -4,6 +4,8 @@
  */
 import {expect} from 'chai'
 
+import {createRandom} from '../../../src/lib/clickstream/random.js'
+
 import {hashKeyOf, uniformRanges} from '../../../src/lib/kinesis/hashkey.js'
 import {planScaling} from '../../../src/lib/scaling/planner.js'
 import {UsageError} from '../../../src/lib/errors.js'
@@ -28,16 +30,8 @@ function keysIn(lo: number, hi: number, count: number): string[] {
   return keys
 }
 
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed
-  return () => {
-    a = (a + 0x6d2b79f5) | 0
-    let t = Math.imul(a ^ (a >>> 15), 1 | a)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296
-  }
-}
+/** A seeded uniform source in [0, 1) (the generator's PRNG). */
+const prng = (seed: number) => createRandom(seed).float
 
 describe('targeted planner', () => {
   describe('hand-computed cases', () => {

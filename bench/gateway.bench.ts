@@ -9,25 +9,39 @@
  * 3. The pipeline's own CPU work for a 500-event batch (ajv validation + velocity rendering +
  *    parsing the rendered input), without any I/O, against JSON.parse + JSON.stringify of the body.
  *
+ * 4. Concurrent bursts against the gateway's own process (started by the embedded stack, as
+ *    `clickops local up` does) with kinesis-local behind it, within the stage throttle of a default
+ *    `provision`: 1,000 concurrent POST /events, then 100 concurrent 500-event POST /events/batch.
+ *    Every answer must be 200 or 429 and the stream must hold exactly the records accepted;
+ *    p50/p99 latency and the gateway process's resident memory are reported.
+ *
  * In 1, the direct and gateway calls alternate and write to two streams of the same shape that
  * fill at the same pace (kinesis-local slows down as shards fill).
  */
 import {PutRecordCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
+import {readFile} from 'node:fs/promises'
 import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
 import {silenceSdkNodeWarning} from '../src/lib/aws/clients.js'
 import {buildApiDocument, putRecordsTemplate} from '../src/lib/gateway/openapi.js'
+import {apisDir} from '../src/lib/gateway/state.js'
 import {compileModels} from '../src/lib/gateway/validate.js'
 import {formatRequestTime, renderTemplate, type VtlContext} from '../src/lib/gateway/vtl.js'
-import {post, sampleEvents, startTestGateway, writeTestApi} from '../test/helpers/gateway.js'
+import {gatewayService, kinesisService} from '../src/lib/local/services.js'
+import {localUp} from '../src/lib/local/stack.js'
+import {PROVISION_DEFAULTS} from '../src/lib/provision/desired.js'
+import {post, readAllRecords, sampleEvents, startTestGateway, writeTestApi} from '../test/helpers/gateway.js'
 import {createStream, startKinesisLocal, uniqueStreamName} from '../test/helpers/kinesis-local.js'
-import {median, round} from './stats.js'
+import {median, quantile, round} from './stats.js'
 import type {Bench, BenchFigure} from './types.js'
 
 const SINGLE_CALLS = Number(process.env.BENCH_GATEWAY_CALLS ?? 200)
 const BATCH_CALLS = Number(process.env.BENCH_GATEWAY_BATCHES ?? 30)
 const CPU_ROUNDS = Number(process.env.BENCH_GATEWAY_CPU_ROUNDS ?? 50)
+const BURST_SINGLES = Number(process.env.BENCH_GATEWAY_BURST_SINGLES ?? 1000)
+const BURST_BATCHES = Number(process.env.BENCH_GATEWAY_BURST_BATCHES ?? 100)
+const BURST_BATCH_SIZE = 500
 
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
@@ -52,6 +66,40 @@ const context: VtlContext = {
   resourcePath: '/events/batch',
   responseOverride: {header: {}},
   stage: 'v1',
+}
+
+/** Resident memory of a process in MiB, now (VmRSS) and at its peak so far (VmHWM); Linux only. */
+async function residentMiB(pid: number): Promise<{now: number; peak: number} | undefined> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined)
+  if (status === undefined) return undefined
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN)
+  return {now: round(kib('VmRSS') / 1024), peak: round(kib('VmHWM') / 1024)}
+}
+
+interface BurstResult {
+  statuses: Record<number, number>
+  latencies: number[]
+  /** Records Kinesis accepted according to the 200 answers. */
+  accepted: number
+  wallMs: number
+}
+
+/** Sends every body at once and waits for every answer. */
+async function burst(url: string, bodies: string[], acceptedOf: (json: Record<string, unknown>) => number): Promise<BurstResult> {
+  const statuses: Record<number, number> = {}
+  const latencies: number[] = []
+  let accepted = 0
+  const start = performance.now()
+  await Promise.all(
+    bodies.map(async (body) => {
+      const t = performance.now()
+      const r = await post(url, body).catch((error: Error) => ({json: {}, status: 0, text: error.message}))
+      latencies.push(performance.now() - t)
+      statuses[r.status] = (statuses[r.status] ?? 0) + 1
+      if (r.status === 200) accepted += acceptedOf(r.json)
+    }),
+  )
+  return {accepted, latencies, statuses, wallMs: performance.now() - start}
 }
 
 const bench: Bench = {
@@ -180,8 +228,76 @@ const bench: Bench = {
       await pipelineGw.stop()
       bare.close()
     }
+
+    figures.push(...(await bursts()))
     return figures
   },
+}
+
+/** 4. Concurrent bursts through the gateway's own process, within the default stage throttle. */
+async function bursts(): Promise<BenchFigure[]> {
+  const figures: BenchFigure[] = []
+  const local = await startKinesisLocal()
+  try {
+    const kinesis = local.client()
+    const up = await localUp(local.config, {services: [kinesisService, gatewayService]})
+    const gateway = up.status.services.find((s) => s.name === 'gateway')!
+    const throttle = {burstLimit: PROVISION_DEFAULTS.throttleBurst, rateLimit: PROVISION_DEFAULTS.throttleRate}
+    const idle = await residentMiB(gateway.pid)
+    const scenarios = [
+      {
+        bodies: sampleEvents(BURST_SINGLES).map((e) => JSON.stringify(e)),
+        name: `gateway: ${BURST_SINGLES.toLocaleString('en-US')} concurrent POST /events`,
+        path: '/events',
+        records: 1,
+        shards: 4,
+        acceptedOf: () => 1,
+      },
+      {
+        bodies: Array.from({length: BURST_BATCHES}, (_, b) =>
+          JSON.stringify({records: sampleEvents(BURST_BATCH_SIZE).map((e, i) => ({...e, click_id: (b * BURST_BATCH_SIZE + i).toString(16).padStart(32, '0')}))}),
+        ),
+        name: `gateway: ${BURST_BATCHES} concurrent POST /events/batch of ${BURST_BATCH_SIZE} events`,
+        path: '/events/batch',
+        records: BURST_BATCH_SIZE,
+        shards: 16,
+        acceptedOf: (json: Record<string, unknown>) => BURST_BATCH_SIZE - Number(json.failedRecordCount ?? BURST_BATCH_SIZE),
+      },
+    ]
+    for (const scenario of scenarios) {
+      const stream = uniqueStreamName('bench-burst')
+      await createStream(kinesis, stream, scenario.shards)
+      await writeTestApi(apisDir(local.config.dir), stream, {throttle})
+      const result = await burst(`${gateway.endpoint}/${stream}/v1${scenario.path}`, scenario.bodies, scenario.acceptedOf)
+      const memory = await residentMiB(gateway.pid)
+      const stored = (await readAllRecords(kinesis, stream)).length
+      const onlyExpected = Object.keys(result.statuses).every((s) => s === '200' || s === '429')
+      figures.push({
+        details: {
+          acceptedRecords: result.accepted,
+          gatewayRssMiB: memory?.now,
+          gatewayPeakRssMiB: memory?.peak,
+          gatewayIdleRssMiB: idle?.now,
+          p99Ms: round(quantile(result.latencies, 0.99)),
+          recordsPerSecond: Math.round(stored / (result.wallMs / 1000)),
+          requests: scenario.bodies.length,
+          shards: scenario.shards,
+          statuses: result.statuses,
+          storedRecords: stored,
+          throttle,
+          wallSeconds: round(result.wallMs / 1000),
+        },
+        met: onlyExpected && stored === result.accepted,
+        name: `${scenario.name}, default throttle (p50 latency; p99 and gateway RSS in details)`,
+        target: 'every answer 200 or 429; records in the stream = records accepted',
+        unit: 'ms',
+        value: round(quantile(result.latencies, 0.5)),
+      })
+    }
+  } finally {
+    await local.stop()
+  }
+  return figures
 }
 
 export default bench

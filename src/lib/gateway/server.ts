@@ -4,7 +4,7 @@
  *
  *   route (method + path) → API key (when the operation requires one) → stage throttling
  *   (token bucket) → body size and content type → body validation (the draft-04 model, ajv) →
- *   request template (velocityjs) → the Kinesis action of the integration URI (SDK) →
+ *   request template (velocityjs) → the integration queue → the Kinesis action of the integration URI (SDK) →
  *   integration response (selection pattern on Kinesis' status) → response template.
  *
  * Refusals use the document's gateway responses, so the bodies match API Gateway's. The APIs are
@@ -16,7 +16,9 @@ import type {ValidateFunction} from 'ajv'
 import {randomUUID, timingSafeEqual} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
+import pLimit, {type LimitFunction} from 'p-limit'
 
+import {DEFAULT_MAX_SOCKETS} from '../aws/clients.js'
 import {API_KEY_HEADER, localInvokeUrl} from '../provision/naming.js'
 import {actionOf, API_KEY_SCHEME, regionOf, routesOf, type ApiDocument, type IntegrationAction, type Operation} from './openapi.js'
 import {performKinesisAction, TemplateOutputError} from './kinesis-action.js'
@@ -24,6 +26,14 @@ import {listLocalApiFiles, type LocalApiState} from './state.js'
 import {TokenBucket} from './throttle.js'
 import {compileModels, validationErrorString} from './validate.js'
 import {formatRequestTime, renderTemplate, type RequestParams, type VtlContext} from './vtl.js'
+
+/**
+ * PutRecords calls in flight per region. kinesis-local's throughput does not grow with the calls in
+ * flight, but each call's latency does (50 batches of 500 in flight took 30 s each, past the SDK's
+ * request timeout, and answered 504 for records Kinesis had stored). Two batches keep it busy and
+ * each is answered in seconds, however many wait in the gateway.
+ */
+export const MAX_BATCH_CALLS_IN_FLIGHT = 2
 
 /** API Gateway's payload limit for REST APIs. */
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
@@ -38,6 +48,12 @@ export interface GatewayOptions {
   /** One line per failed request (5xx) and per (re)loaded API. */
   log?: (line: string) => void
   maxPayloadBytes?: number
+  /**
+   * Kinesis calls in flight per region; further accepted requests wait their turn in the gateway.
+   * The SDK's connection timeout counts a wait for a socket, so this must not exceed the client's
+   * sockets (default: DEFAULT_MAX_SOCKETS, the clients' default).
+   */
+  maxConcurrentCalls?: number
 }
 
 /** API Gateway's built-in refusals: status, message and the x-amzn-ErrorType header. */
@@ -193,6 +209,18 @@ export function createGateway(options: GatewayOptions): Gateway {
   const newId = options.newId ?? randomUUID
   const maxPayload = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES
   const log = options.log ?? (() => {})
+  // Requests the throttle let in wait here, not in the SDK: a request queued for a socket inside
+  // the SDK fails with its connection timeout (a 504 for a request within the throttle).
+  const queues = new Map<string, {calls: LimitFunction; batches: LimitFunction}>()
+  function enqueue<T>(region: string, action: IntegrationAction, call: () => Promise<T>): Promise<T> {
+    let queue = queues.get(region)
+    if (queue === undefined) {
+      queue = {batches: pLimit(MAX_BATCH_CALLS_IN_FLIGHT), calls: pLimit(options.maxConcurrentCalls ?? DEFAULT_MAX_SOCKETS)}
+      queues.set(region, queue)
+    }
+    const {batches, calls} = queue
+    return action === 'PutRecords' ? batches(() => calls(call)) : calls(call)
+  }
 
   function gatewayResponse(api: LoadedApi, type: GatewayErrorType, context: VtlContext, validationErrors?: string): Reply {
     const spec = GATEWAY_ERRORS[type]
@@ -309,7 +337,8 @@ export function createGateway(options: GatewayOptions): Gateway {
 
     let answer
     try {
-      answer = await performKinesisAction(await options.kinesis(route.region), route.action, input)
+      const kinesis = await options.kinesis(route.region)
+      answer = await enqueue(route.region, route.action, () => performKinesisAction(kinesis, route.action, input))
     } catch (error) {
       const type = error instanceof TemplateOutputError ? 'API_CONFIGURATION_ERROR' : 'INTEGRATION_FAILURE'
       log(`${method} ${url.pathname}: ${route.action} failed: ${(error as Error).message}`)

@@ -8,6 +8,7 @@ import {localStatus, localUp} from '../../../src/lib/local/stack.js'
 import {shardForKey} from '../../../src/lib/kinesis/hashkey.js'
 import {listShards} from '../../../src/lib/kinesis/shards.js'
 import {MAX_RECORD_BYTES} from '../../../src/lib/kinesis/limits.js'
+import {integrationClients} from '../../../src/lib/gateway/kinesis-action.js'
 import {apisDir} from '../../../src/lib/gateway/state.js'
 import {deleteStreams, post, readAllRecords, sampleEvent, sampleEvents, startTestGateway, writeTestApi, type TestGateway} from '../../helpers/gateway.js'
 import {createStream, sharedKinesisLocal, uniqueStreamName, type KinesisLocal} from '../../helpers/kinesis-local.js'
@@ -163,6 +164,33 @@ describe('local gateway over HTTP, against kinesis-local', () => {
     const r = await post(`${gw.invokeUrl(s)}/events`, sampleEvent())
     expect(r.status).to.equal(500)
     expect(r.json).to.deep.equal({message: 'The ingestion stream is not available.', type: 'ResourceNotFoundException'})
+  })
+})
+
+describe('local gateway under a concurrent burst, against kinesis-local', () => {
+  it('answers 1,500 concurrent POST /events within the throttle with 200 each: they queue for the integration, none gets a 504', async () => {
+    const local = await sharedKinesisLocal()
+    const kinesis = local.client()
+    // The Kinesis clients the gateway's process uses (sockets, timeouts, one attempt).
+    const clients = integrationClients(local.endpoint)
+    const gw = await startTestGateway(clients.kinesis)
+    const s = uniqueStreamName('gwburst')
+    try {
+      await createStream(kinesis, s, 4)
+      await writeTestApi(gw.apisDir, s, {throttle: {burstLimit: 2000, rateLimit: 1000}})
+      const events = sampleEvents(1500)
+      const answers = await Promise.all(events.map((e) => post(`${gw.invokeUrl(s)}/events`, e)))
+      const statuses: Record<number, number> = {}
+      for (const a of answers) statuses[a.status] = (statuses[a.status] ?? 0) + 1
+      expect(statuses).to.deep.equal({200: 1500})
+      const stored = await readAllRecords(kinesis, s)
+      expect(stored).to.have.length(1500)
+      expect(new Set(stored.map((r) => JSON.parse(r.data).click_id))).to.have.property('size', 1500)
+    } finally {
+      await gw.stop()
+      clients.destroy()
+      await deleteStreams(kinesis, [s])
+    }
   })
 })
 

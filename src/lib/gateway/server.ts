@@ -24,7 +24,7 @@ import {actionOf, API_KEY_SCHEME, regionOf, routesOf, type ApiDocument, type Int
 import {performKinesisAction, TemplateOutputError} from './kinesis-action.js'
 import {listLocalApiFiles, type LocalApiState} from './state.js'
 import {TokenBucket} from './throttle.js'
-import {compileModels, validationErrorString} from './validate.js'
+import {compileModels, describeInexactNumber, inexactNumbers, problemList, validationErrorString} from './validate.js'
 import {formatRequestTime, renderTemplate, type RequestParams, type VtlContext} from './vtl.js'
 
 /**
@@ -320,6 +320,10 @@ export function createGateway(options: GatewayOptions): Gateway {
         } catch (error) {
           return gatewayResponse(api, 'BAD_REQUEST_BODY', context, `[body is not valid JSON: ${(error as Error).message}]`)
         }
+        // The record is the body re-serialised ($input.json): a number that would change on the way
+        // (1e400 → null, 2^64+1 → 18446744073709552000) is refused, naming the field.
+        const inexact = await inexactNumbers(body)
+        if (inexact.length > 0) return gatewayResponse(api, 'BAD_REQUEST_BODY', context, problemList(inexact.map((n) => describeInexactNumber(n))))
         const validate = api.model(ref)
         if (!validate(parsed)) return gatewayResponse(api, 'BAD_REQUEST_BODY', context, validationErrorString(validate.errors ?? []))
       }

@@ -2,6 +2,7 @@ import type {KinesisClient} from '@aws-sdk/client-kinesis'
 import {expect} from 'chai'
 import {rm} from 'node:fs/promises'
 
+import {EVENT_SCHEMA} from '../../../src/lib/clickstream/schema.js'
 import {resolveLocalConfig} from '../../../src/lib/local/config.js'
 import {gatewayService, kinesisService} from '../../../src/lib/local/services.js'
 import {localStatus, localUp} from '../../../src/lib/local/stack.js'
@@ -11,6 +12,7 @@ import {MAX_RECORD_BYTES} from '../../../src/lib/kinesis/limits.js'
 import {integrationClients} from '../../../src/lib/gateway/kinesis-action.js'
 import {apisDir} from '../../../src/lib/gateway/state.js'
 import {deleteStreams, post, readAllRecords, sampleEvent, sampleEvents, startTestGateway, writeTestApi, type TestGateway} from '../../helpers/gateway.js'
+import {draft04} from '../clickstream/draft04.js'
 import {createStream, sharedKinesisLocal, uniqueStreamName, type KinesisLocal} from '../../helpers/kinesis-local.js'
 import {listeners} from '../../helpers/net.js'
 
@@ -108,6 +110,29 @@ describe('local gateway over HTTP, against kinesis-local', () => {
       })
     }
 
+    const withNumber = (field: string, token: string) => JSON.stringify(sampleEvent()).replace(new RegExp(`"${field}":[^,}]+`), `"${field}":${token}`)
+    const inexact: [string, string, RegExp][] = [
+      ['a price of 1e400 (stored as null)', withNumber('price', '1e400'), /^\[\/additional_data\/price: number 1e400 is out of range for JSON \(it would be stored as null\)\]$/],
+      ['a product_id of 18446744073709551617 (stored as 18446744073709552000)', withNumber('product_id', '18446744073709551617'), /^\[\/additional_data\/product_id: integer 18446744073709551617 is beyond 2\^53.*stored as 18446744073709552000\)\]$/],
+      ['a price of 1e-400 (stored as 0)', withNumber('price', '1e-400'), /\/additional_data\/price: number 1e-400 is too small/],
+      ['a price with more digits than a double keeps', withNumber('price', '417.9700000000000000001'), /\/additional_data\/price: number 417\.9700000000000000001 has more digits/],
+    ]
+    for (const [what, body, details] of inexact) {
+      it(`400 for ${what}, naming the field`, async () => {
+        const r = await post(`${gw.invokeUrl(stream)}/events`, body)
+        expect([r.status, r.json.message]).to.deep.equal([400, 'Invalid request body'])
+        expect(r.json.details).to.match(details)
+      })
+    }
+
+    it('400 for an inexact number inside a batch, naming the record and the field', async () => {
+      const events = sampleEvents(5).map((e) => JSON.stringify(e))
+      events[3] = events[3].replace(/"product_id":\d+/, '"product_id":18446744073709551617')
+      const r = await post(`${gw.invokeUrl(stream)}/events/batch`, `{"records": [${events.join(',')}]}`)
+      expect(r.status).to.equal(400)
+      expect(r.json.details).to.match(/^\[\/records\/3\/additional_data\/product_id: integer 18446744073709551617 is beyond 2\^53/)
+    })
+
     it('400 for a batch of 501 events, and for an empty batch', async () => {
       const big = await post(`${gw.invokeUrl(stream)}/events/batch`, {records: sampleEvents(501)})
       expect(big.status).to.equal(400)
@@ -130,6 +155,17 @@ describe('local gateway over HTTP, against kinesis-local', () => {
       expect(api.status).to.equal(404)
       expect(api.json.message).to.include('clickops provision --stream no-such-stream')
     })
+  })
+
+  it('stores numbers written with exponents or extra zeros as their exact values, and every stored record validates against the event schema', async () => {
+    const body = JSON.stringify(sampleEvent({user_id: '4242'})).replace('"price":417.97', '"price":4.1797e2').replace('"product_id":557246', '"product_id":557246.000')
+    const r = await post(`${gw.invokeUrl(stream)}/events`, body)
+    expect(r.status).to.equal(200)
+    const records = await readAllRecords(kinesis, stream)
+    const stored = records.find((x) => x.sequenceNumber === r.json.sequenceNumber)!
+    expect(JSON.parse(stored.data)).to.deep.equal(sampleEvent({user_id: '4242'}))
+    const {errors, validate} = draft04(EVENT_SCHEMA)
+    for (const record of records) expect(validate(JSON.parse(record.data)), `${record.data}: ${errors()}`).to.equal(true)
   })
 
   it('requires the API key when the API does: missing or wrong → 403 and nothing written, right → 200', async () => {

@@ -5,6 +5,7 @@
  */
 import {GetRecordsCommand, GetShardIteratorCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
 import {mkdtemp, rm} from 'node:fs/promises'
+import {request} from 'node:http'
 import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -157,4 +158,19 @@ export async function deleteStreams(kinesis: KinesisClient, names: Iterable<stri
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }
+}
+
+/** One request with the request target exactly as given (fetch would normalise it), on its own connection. */
+export function rawRequest(endpoint: string, method: string, target: string, body = '', headers: Record<string, string> = {}): Promise<{status: number; headers: Record<string, unknown>; body: string}> {
+  const {hostname, port} = new URL(endpoint)
+  return new Promise((resolve, reject) => {
+    const req = request({agent: false, headers: {'content-type': 'application/json', ...headers}, host: hostname, method, path: target, port}, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({body: Buffer.concat(chunks).toString('utf8'), headers: res.headers, status: res.statusCode ?? 0}))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
 }

@@ -197,6 +197,26 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
   })
 }
 
+/** The path and query of a request target (origin-form `/p?q`, or absolute-form); undefined for anything else. */
+function requestTarget(target: string): {pathname: string; searchParams: URLSearchParams} | undefined {
+  if (target.startsWith('/')) {
+    // Not `new URL(target, base)`: it reads `//host/...` as an authority, and throws on some.
+    const q = target.indexOf('?')
+    return {pathname: q === -1 ? target : target.slice(0, q), searchParams: new URLSearchParams(q === -1 ? '' : target.slice(q + 1))}
+  }
+  if (!URL.canParse(target)) return undefined
+  const url = new URL(target)
+  return {pathname: url.pathname, searchParams: url.searchParams}
+}
+
+function percentDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return undefined
+  }
+}
+
 export interface Gateway {
   server: Server
   /** Handles one request (exported for tests that do not need a socket). */
@@ -242,7 +262,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   async function serve(req: IncomingMessage, requestId: string): Promise<Reply> {
-    const url = new URL(req.url ?? '/', 'http://localhost')
+    const url = requestTarget(req.url ?? '/')
+    if (url === undefined) {
+      req.resume()
+      return json(400, {message: 'The request target is not a path.'}, {'x-amzn-ErrorType': 'BadRequestException'})
+    }
     const method = (req.method ?? 'GET').toUpperCase()
     const apis = await registry.refresh()
     if (url.pathname === '/health' || url.pathname === '/healthcheck') {
@@ -252,7 +276,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
 
     const [streamSegment = '', stage = '', ...rest] = url.pathname.split('/').slice(1)
-    const stream = decodeURIComponent(streamSegment)
+    const stream = percentDecode(streamSegment)
+    if (stream === undefined) {
+      req.resume()
+      return json(400, {message: 'The request path is not valid percent-encoding.'}, {'x-amzn-ErrorType': 'BadRequestException'})
+    }
     const api = apis.get(stream)
     if (!api || api.state.stage !== stage) {
       req.resume()
@@ -320,12 +348,13 @@ export function createGateway(options: GatewayOptions): Gateway {
         } catch (error) {
           return gatewayResponse(api, 'BAD_REQUEST_BODY', context, `[body is not valid JSON: ${(error as Error).message}]`)
         }
-        // The record is the body re-serialised ($input.json): a number that would change on the way
-        // (1e400 → null, 2^64+1 → 18446744073709552000) is refused, naming the field.
-        const inexact = await inexactNumbers(body)
-        if (inexact.length > 0) return gatewayResponse(api, 'BAD_REQUEST_BODY', context, problemList(inexact.map((n) => describeInexactNumber(n))))
         const validate = api.model(ref)
         if (!validate(parsed)) return gatewayResponse(api, 'BAD_REQUEST_BODY', context, validationErrorString(validate.errors ?? []))
+        // The record is the body re-serialised ($input.json): a number that would change on the way
+        // (1e400 → null, 2^64+1 → 18446744073709552000) is refused, naming the field. Checked on
+        // valid bodies only: they are shallow.
+        const inexact = await inexactNumbers(body)
+        if (inexact.length > 0) return gatewayResponse(api, 'BAD_REQUEST_BODY', context, problemList(inexact.map((n) => describeInexactNumber(n))))
       }
     }
 

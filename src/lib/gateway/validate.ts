@@ -42,9 +42,40 @@ export function compileModels(doc: ApiDocument): (ref: string) => ValidateFuncti
 }
 
 const MAX_REPORTED = 10
-const clip = (value: unknown) => {
-  const text = JSON.stringify(value) ?? String(value)
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text
+const CLIP = 40
+
+/**
+ * The value as JSON, cut at 40 characters. Writes no more than that, so a huge or deeply nested
+ * value (100,000 arrays deep overflows JSON.stringify's stack) costs next to nothing.
+ */
+export function clip(value: unknown): string {
+  let out = ''
+  const write = (v: unknown) => {
+    if (out.length > CLIP) return
+    if (Array.isArray(v)) {
+      out += '['
+      for (let i = 0; i < v.length && out.length <= CLIP; i++) {
+        if (i > 0) out += ','
+        write(v[i])
+      }
+      out += ']'
+    } else if (v !== null && typeof v === 'object') {
+      out += '{'
+      let first = true
+      for (const key in v) {
+        if (out.length > CLIP) break
+        if (!first) out += ','
+        first = false
+        out += `${JSON.stringify(key.slice(0, CLIP))}:`
+        write((v as Record<string, unknown>)[key])
+      }
+      out += '}'
+    } else {
+      out += typeof v === 'string' ? JSON.stringify(v.slice(0, CLIP + 1)) : (JSON.stringify(v) ?? String(v))
+    }
+  }
+  write(value)
+  return out.length > CLIP ? `${out.slice(0, CLIP - 3)}...` : out
 }
 const typeName = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value)
 

@@ -11,7 +11,7 @@ import {listShards} from '../../../src/lib/kinesis/shards.js'
 import {MAX_RECORD_BYTES} from '../../../src/lib/kinesis/limits.js'
 import {integrationClients} from '../../../src/lib/gateway/kinesis-action.js'
 import {apisDir} from '../../../src/lib/gateway/state.js'
-import {deleteStreams, post, readAllRecords, sampleEvent, sampleEvents, startTestGateway, writeTestApi, type TestGateway} from '../../helpers/gateway.js'
+import {deleteStreams, post, rawRequest, readAllRecords, sampleEvent, sampleEvents, startTestGateway, writeTestApi, type TestGateway} from '../../helpers/gateway.js'
 import {draft04} from '../clickstream/draft04.js'
 import {createStream, sharedKinesisLocal, uniqueStreamName, type KinesisLocal} from '../../helpers/kinesis-local.js'
 import {listeners} from '../../helpers/net.js'
@@ -133,6 +133,45 @@ describe('local gateway over HTTP, against kinesis-local', () => {
       expect(r.json.details).to.match(/^\[\/records\/3\/additional_data\/product_id: integer 18446744073709551617 is beyond 2\^53/)
     })
 
+    it('400 for a value nested 100,000 deep in an enum field, in an event and in a batch', async () => {
+      const deep = '['.repeat(100_000) + '"Search"' + ']'.repeat(100_000)
+      const event = JSON.stringify(sampleEvent()).replace('"event_name":"Search"', `"event_name":${deep}`)
+      const one = await post(`${gw.invokeUrl(stream)}/events`, event)
+      expect([one.status, one.json.message]).to.deep.equal([400, 'Invalid request body'])
+      expect(one.json.details).to.match(/\/event_name: /)
+      const batch = await post(`${gw.invokeUrl(stream)}/events/batch`, `{"records": [${JSON.stringify(sampleEvent())}, ${event}]}`)
+      expect([batch.status, batch.json.message]).to.deep.equal([400, 'Invalid request body'])
+      expect(batch.json.details).to.match(/\/records\/1\/event_name: /)
+      // With a number an exponent makes suspicious, too.
+      const withNumber = await post(`${gw.invokeUrl(stream)}/events`, event.replace('"price":417.97', `"price":4.1797e2`))
+      expect(withNumber.status).to.equal(400)
+    })
+
+    it('400 for a bad percent-encoding or an unusable request target (404 for no stream), with nothing in the log', async () => {
+      const lines: string[] = []
+      const logged = await startTestGateway(kinesis, {log: (line) => lines.push(line)})
+      try {
+        await writeTestApi(logged.apisDir, stream)
+        const targets: [string, number][] = [
+          ['/%zz/v1/events', 400],
+          [`/${stream}%E0%A4%A/v1/events`, 400],
+          ['/%/v1/events', 400],
+          ['*', 400],
+          // No stream named: the gateway's 404 (once a 500: read as an authority).
+          ['//v1/events', 404],
+          ['//host:99999/x', 404],
+        ]
+        for (const [target, status] of targets) {
+          const r = await rawRequest(logged.endpoint, 'POST', target, JSON.stringify(sampleEvent()))
+          expect([target, r.status]).to.deep.equal([target, status])
+          expect(JSON.parse(r.body).message).to.be.a('string')
+        }
+      } finally {
+        await logged.stop()
+      }
+      expect(lines.filter((l) => !l.startsWith('loaded the API'))).to.deep.equal([])
+    })
+
     it('400 for a batch of 501 events, and for an empty batch', async () => {
       const big = await post(`${gw.invokeUrl(stream)}/events/batch`, {records: sampleEvents(501)})
       expect(big.status).to.equal(400)
@@ -166,6 +205,11 @@ describe('local gateway over HTTP, against kinesis-local', () => {
     expect(JSON.parse(stored.data)).to.deep.equal(sampleEvent({user_id: '4242'}))
     const {errors, validate} = draft04(EVENT_SCHEMA)
     for (const record of records) expect(validate(JSON.parse(record.data)), `${record.data}: ${errors()}`).to.equal(true)
+  })
+
+  it('reads an absolute-form request target (http://host/path) like its path', async () => {
+    const r = await rawRequest(gw.endpoint, 'POST', `${gw.invokeUrl(stream)}/events?x=1`, JSON.stringify(sampleEvent({user_id: '77'})))
+    expect(r.status).to.equal(200)
   })
 
   it('requires the API key when the API does: missing or wrong → 403 and nothing written, right → 200', async () => {

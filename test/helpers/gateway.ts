@@ -6,6 +6,7 @@
 import {GetRecordsCommand, GetShardIteratorCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {request} from 'node:http'
+import {connect} from 'node:net'
 import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
@@ -172,5 +173,48 @@ export function rawRequest(endpoint: string, method: string, target: string, bod
     })
     req.on('error', reject)
     req.end(body)
+  })
+}
+
+/**
+ * Sends a request whose body never ends (until `capBytes` are written), reading whatever comes back.
+ * `closed`: the server closed the connection before the cap; `status`: the status of its answer.
+ */
+export function endlessRequest(endpoint: string, target: string, headers: Record<string, string>, capBytes: number): Promise<{status: number; closed: boolean; written: number}> {
+  const {hostname, port} = new URL(endpoint)
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname)
+    let received = ''
+    let written = 0
+    let done = false
+    const finish = (closed: boolean) => {
+      if (done) return
+      done = true
+      socket.destroy()
+      resolve({closed, status: Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0), written})
+    }
+    socket.on('data', (d: Buffer) => {
+      received += d.toString('latin1')
+    })
+    socket.on('close', () => finish(true))
+    socket.on('error', () => finish(true))
+    const chunked = !Object.keys(headers).some((k) => k.toLowerCase() === 'content-length')
+    const piece = Buffer.alloc(64 * 1024, 'x')
+    const frame = chunked ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece
+    socket.on('connect', () => {
+      const head = Object.entries({host: hostname, ...(chunked ? {'transfer-encoding': 'chunked'} : {}), ...headers}).map(([k, v]) => `${k}: ${v}\r\n`)
+      socket.write(`POST ${target} HTTP/1.1\r\n${head.join('')}\r\n`)
+      const pump = () => {
+        while (!done && written < capBytes) {
+          written += piece.length
+          if (!socket.write(frame)) {
+            socket.once('drain', pump)
+            return
+          }
+        }
+        if (written >= capBytes) finish(false)
+      }
+      pump()
+    })
   })
 }

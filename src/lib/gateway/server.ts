@@ -173,26 +173,25 @@ function headersOf(req: IncomingMessage): Record<string, string> {
   return headers
 }
 
-/** Reads the body up to `limit` bytes; undefined when it is larger. */
+/** Reads the body up to `limit` bytes; undefined when it is larger (then it stops reading). */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.resolve(undefined)
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
-    let over = false
-    req.on('data', (chunk: Buffer) => {
-      if (over) return
+    const onData = (chunk: Buffer) => {
       size += chunk.length
       if (size > limit) {
-        over = true
+        req.off('data', onData)
+        req.pause()
         chunks.length = 0
         resolve(undefined)
         return
       }
       chunks.push(chunk)
-    })
-    req.once('end', () => {
-      if (!over) resolve(Buffer.concat(chunks))
-    })
+    }
+    req.on('data', onData)
+    req.once('end', () => resolve(Buffer.concat(chunks)))
     req.once('error', reject)
   })
 }
@@ -264,13 +263,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   async function serve(req: IncomingMessage, requestId: string): Promise<Reply> {
     const url = requestTarget(req.url ?? '/')
     if (url === undefined) {
-      req.resume()
       return json(400, {message: 'The request target is not a path.'}, {'x-amzn-ErrorType': 'BadRequestException'})
     }
     const method = (req.method ?? 'GET').toUpperCase()
     const apis = await registry.refresh()
     if (url.pathname === '/health' || url.pathname === '/healthcheck') {
-      req.resume()
       const host = `http://${req.headers.host ?? '127.0.0.1'}`
       return json(200, {apis: [...apis.values()].map((a) => ({stage: a.state.stage, stream: a.state.stream, url: localInvokeUrl(host, a.state.stream, a.state.stage)})), status: 'ok'})
     }
@@ -278,12 +275,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     const [streamSegment = '', stage = '', ...rest] = url.pathname.split('/').slice(1)
     const stream = percentDecode(streamSegment)
     if (stream === undefined) {
-      req.resume()
       return json(400, {message: 'The request path is not valid percent-encoding.'}, {'x-amzn-ErrorType': 'BadRequestException'})
     }
     const api = apis.get(stream)
     if (!api || api.state.stage !== stage) {
-      req.resume()
       const known = api ? ` (its stage is "${api.state.stage}")` : ''
       return json(404, {message: `No API is provisioned for stream "${stream}" with stage "${stage}" on this gateway${known}. Run \`clickops provision --stream ${stream || '<stream>'}\`.`})
     }
@@ -308,29 +303,22 @@ export function createGateway(options: GatewayOptions): Gateway {
       stage,
     }
     if (!route) {
-      req.resume()
       return gatewayResponse(api, 'MISSING_AUTHENTICATION_TOKEN', context)
     }
 
     if (route.apiKeyRequired) {
       const given = req.headers[API_KEY_HEADER]
       if (!api.state.apiKey || !keyMatches(Array.isArray(given) ? given[0] : given, api.state.apiKey.value)) {
-        req.resume()
-        return gatewayResponse(api, 'INVALID_API_KEY', context)
+          return gatewayResponse(api, 'INVALID_API_KEY', context)
       }
       context.identity.apiKeyId = api.state.apiKey.id
     }
     if (!api.bucket.take()) {
-      req.resume()
       return gatewayResponse(api, 'THROTTLED', context)
     }
 
     const raw = await readBody(req, maxPayload)
-    if (raw === undefined) {
-      const reply = gatewayResponse(api, 'REQUEST_TOO_LARGE', context)
-      reply.headers.connection = 'close'
-      return reply
-    }
+    if (raw === undefined) return gatewayResponse(api, 'REQUEST_TOO_LARGE', context)
     const body = raw.toString('utf8')
 
     // API Gateway treats a request without Content-Type as application/json.
@@ -399,6 +387,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       reply = json(500, {message: 'Internal server error'})
     }
     if (reply.status >= 500) log(`${req.method} ${req.url} -> ${reply.status} (request ${requestId})`)
+    // Answered before the body arrived (a refusal): close the connection rather than read a body
+    // nobody will use, however long the sender keeps sending.
+    if (!req.complete) reply.headers.connection = 'close'
     res.writeHead(reply.status, {
       'content-length': Buffer.byteLength(reply.body),
       'content-type': 'application/json',

@@ -11,7 +11,7 @@ import {listShards} from '../../../src/lib/kinesis/shards.js'
 import {MAX_RECORD_BYTES} from '../../../src/lib/kinesis/limits.js'
 import {integrationClients} from '../../../src/lib/gateway/kinesis-action.js'
 import {apisDir} from '../../../src/lib/gateway/state.js'
-import {deleteStreams, post, rawRequest, readAllRecords, sampleEvent, sampleEvents, startTestGateway, writeTestApi, type TestGateway} from '../../helpers/gateway.js'
+import {deleteStreams, endlessRequest, post, rawRequest, readAllRecords, sampleEvent, sampleEvents, startTestGateway, writeTestApi, type TestGateway} from '../../helpers/gateway.js'
 import {draft04} from '../clickstream/draft04.js'
 import {createStream, sharedKinesisLocal, uniqueStreamName, type KinesisLocal} from '../../helpers/kinesis-local.js'
 import {listeners} from '../../helpers/net.js'
@@ -312,6 +312,44 @@ describe('local gateway: throttling and Kinesis faults', () => {
       expect(await post(url, sampleEvent()).then((r) => [r.status, r.json])).to.deep.equal([503, {message: 'Kinesis is temporarily unavailable; retry.', type: 'InternalFailure'}])
       fault = Object.assign(new Error('connect ECONNREFUSED'), {code: 'ECONNREFUSED'})
       expect(await post(url, sampleEvent()).then((r) => [r.status, r.json])).to.deep.equal([504, {message: 'Internal server error'}])
+    } finally {
+      await gw.stop()
+    }
+  })
+
+  it('closes the connection after a 403, 404, 413 or 429 instead of reading a body that never ends', async () => {
+    const kinesis = {send: async () => ({})} as unknown as KinesisClient
+    const gw = await startTestGateway(kinesis, {maxPayloadBytes: 64 * 1024})
+    try {
+      const key = 'k'.repeat(40)
+      await writeTestApi(gw.apisDir, 'keyed', {apiKey: key})
+      await writeTestApi(gw.apisDir, 'closed', {throttle: {burstLimit: 0, rateLimit: 0}})
+      const huge = {'content-length': String(10 * 2 ** 30)}
+      const cases: [string, string, Record<string, string>, number][] = [
+        ['no such API', '/nope/v1/events', huge, 404],
+        ['no such route', '/keyed/v1/nope', huge, 403],
+        ['no API key', '/keyed/v1/events', {}, 403],
+        ['throttled', '/closed/v1/events', {}, 429],
+        ['too large (Content-Length)', '/keyed/v1/events', {...huge, 'x-api-key': key}, 413],
+        ['too large (chunked)', '/keyed/v1/events', {'x-api-key': key}, 413],
+      ]
+      for (const [what, target, headers, status] of cases) {
+        // 64 MiB: a thousand times the payload limit; the kernel's buffers hold a few MiB.
+        const r = await endlessRequest(gw.endpoint, target, headers, 64 * 2 ** 20)
+        expect([what, r.status, r.closed]).to.deep.equal([what, status, true])
+      }
+    } finally {
+      await gw.stop()
+    }
+  })
+
+  it('keeps the connection open after a refusal whose small body has arrived', async () => {
+    const kinesis = {send: async () => ({})} as unknown as KinesisClient
+    const gw = await startTestGateway(kinesis)
+    try {
+      await writeTestApi(gw.apisDir, 'keyed', {apiKey: 'k'.repeat(40)})
+      const r = await rawRequest(gw.endpoint, 'POST', '/keyed/v1/events', JSON.stringify(sampleEvent()), {connection: 'keep-alive'})
+      expect([r.status, r.headers.connection]).to.deep.equal([403, 'keep-alive'])
     } finally {
       await gw.stop()
     }

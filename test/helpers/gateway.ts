@@ -12,7 +12,7 @@ import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import type {ClickEvent} from '../../src/lib/clickstream/schema.js'
-import {buildApiDocument} from '../../src/lib/gateway/openapi.js'
+import {buildApiDocument, documentVersion, type ApiDocument} from '../../src/lib/gateway/openapi.js'
 import {createGateway, type GatewayOptions} from '../../src/lib/gateway/server.js'
 import {writeLocalApi, type LocalApiState} from '../../src/lib/gateway/state.js'
 import {listShards} from '../../src/lib/kinesis/shards.js'
@@ -53,10 +53,14 @@ export async function startTestGateway(kinesis: KinesisClient | GatewayOptions['
 export async function writeTestApi(
   apisDir: string,
   stream: string,
-  options: {stage?: string; apiKey?: string; throttle?: {rateLimit: number; burstLimit: number}; region?: string} = {},
+  options: {stage?: string; apiKey?: string; throttle?: {rateLimit: number; burstLimit: number}; region?: string; editDocument?: (doc: ApiDocument) => void} = {},
 ): Promise<LocalApiState> {
   const region = options.region ?? 'us-east-1'
   const document = buildApiDocument({apiKeyRequired: options.apiKey !== undefined, region, roleArn: `arn:aws:iam::000000000000:role/clickops/clickops-${stream}-apigw`, stream})
+  if (options.editDocument) {
+    options.editDocument(document)
+    document.info.version = documentVersion(document)
+  }
   const state: LocalApiState = {
     apiId: 'testapi001',
     createdAt: '2026-01-01T00:00:00.000Z',

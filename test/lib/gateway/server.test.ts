@@ -212,6 +212,28 @@ describe('local gateway over HTTP, against kinesis-local', () => {
     expect(r.status).to.equal(200)
   })
 
+  it('escapes user_id in the request templates: with its pattern relaxed, a quote cannot choose the stream', async () => {
+    const relaxed = track('gwrelaxed')
+    const other = track('other')
+    await Promise.all([createStream(kinesis, relaxed, 1), createStream(kinesis, other, 1)])
+    await writeTestApi(gw.apisDir, relaxed, {
+      editDocument(doc) {
+        ;(doc.components.schemas.ClickEvent as {properties: {user_id: {pattern: string}}}).properties.user_id.pattern = '^[\\s\\S]+$'
+      },
+    })
+    const keys = [`1", "StreamName": "${other}`, `1", "StreamName": "${other}"`, "O'Brien \\ \n é 🙂 </script>"]
+    for (const key of keys) {
+      const one = await post(`${gw.invokeUrl(relaxed)}/events`, sampleEvent({user_id: key}))
+      expect([key, one.status]).to.deep.equal([key, 200])
+    }
+    const batch = await post(`${gw.invokeUrl(relaxed)}/events/batch`, {records: keys.map((k) => sampleEvent({user_id: k}))})
+    expect([batch.status, batch.json.failedRecordCount]).to.deep.equal([200, 0])
+    const stored = await readAllRecords(kinesis, relaxed)
+    expect(stored.map((r) => r.partitionKey).sort()).to.deep.equal([...keys, ...keys].sort())
+    for (const r of stored) expect(JSON.parse(r.data).user_id).to.equal(r.partitionKey)
+    expect(await readAllRecords(kinesis, other)).to.have.length(0)
+  })
+
   it('requires the API key when the API does: missing or wrong → 403 and nothing written, right → 200', async () => {
     const keyed = track('gwkey')
     await createStream(kinesis, keyed, 1)

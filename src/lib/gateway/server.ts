@@ -19,7 +19,7 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import pLimit, {type LimitFunction} from 'p-limit'
 
 import {DEFAULT_MAX_SOCKETS} from '../aws/clients.js'
-import {API_KEY_HEADER, localInvokeUrl} from '../provision/naming.js'
+import {API_KEY_HEADER} from '../provision/naming.js'
 import {actionOf, API_KEY_SCHEME, regionOf, routesOf, type ApiDocument, type IntegrationAction, type Operation} from './openapi.js'
 import {performKinesisAction, TemplateOutputError} from './kinesis-action.js'
 import {listLocalApiFiles, type LocalApiState} from './state.js'
@@ -266,11 +266,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       return json(400, {message: 'The request target is not a path.'}, {'x-amzn-ErrorType': 'BadRequestException'})
     }
     const method = (req.method ?? 'GET').toUpperCase()
-    const apis = await registry.refresh()
     if (url.pathname === '/health' || url.pathname === '/healthcheck') {
-      const host = `http://${req.headers.host ?? '127.0.0.1'}`
-      return json(200, {apis: [...apis.values()].map((a) => ({stage: a.state.stage, stream: a.state.stream, url: localInvokeUrl(host, a.state.stream, a.state.stage)})), status: 'ok'})
+      // The health and nothing else: which streams and stages exist is not for whoever asks.
+      if (method === 'GET' || method === 'HEAD') return json(200, {status: 'ok'})
+      return json(405, {message: `${url.pathname} answers GET only.`}, {allow: 'GET, HEAD'})
     }
+    const apis = await registry.refresh()
 
     const [streamSegment = '', stage = '', ...rest] = url.pathname.split('/').slice(1)
     const stream = percentDecode(streamSegment)

@@ -6,28 +6,42 @@
  * 2. POST /events/batch with 500 events through the whole HTTP pipeline with an instant Kinesis
  *    behind it (kinesis-local's own PutRecords time varies too much to compare), against a bare node
  *    HTTP server that reads and parses the same body.
- * 3. The pipeline's own CPU work for a 500-event batch (ajv validation + velocity rendering +
- *    parsing the rendered input), without any I/O, against JSON.parse + JSON.stringify of the body.
+ * 3. The pipeline's own CPU work for a 500-event batch (ajv validation + the check for inexact
+ *    numbers + velocity rendering + parsing the rendered input), without any I/O, against JSON.parse + JSON.stringify of the body.
+ *
+ * 4. Concurrent bursts against the gateway's own process (started by the embedded stack, as
+ *    `clickops local up` does) with kinesis-local behind it, within the stage throttle of a default
+ *    `provision`: 1,000 concurrent POST /events, then 100 concurrent 500-event POST /events/batch.
+ *    Every answer must be 200 or 429 and the stream must hold exactly the records accepted;
+ *    p50/p99 latency and the gateway process's resident memory are reported.
  *
  * In 1, the direct and gateway calls alternate and write to two streams of the same shape that
  * fill at the same pace (kinesis-local slows down as shards fill).
  */
 import {PutRecordCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
+import {readFile} from 'node:fs/promises'
 import {createServer} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
 import {silenceSdkNodeWarning} from '../src/lib/aws/clients.js'
 import {buildApiDocument, putRecordsTemplate} from '../src/lib/gateway/openapi.js'
-import {compileModels} from '../src/lib/gateway/validate.js'
+import {apisDir} from '../src/lib/gateway/state.js'
+import {compileModels, inexactNumbers} from '../src/lib/gateway/validate.js'
 import {formatRequestTime, renderTemplate, type VtlContext} from '../src/lib/gateway/vtl.js'
-import {post, sampleEvents, startTestGateway, writeTestApi} from '../test/helpers/gateway.js'
+import {gatewayService, kinesisService} from '../src/lib/local/services.js'
+import {localUp} from '../src/lib/local/stack.js'
+import {PROVISION_DEFAULTS} from '../src/lib/provision/desired.js'
+import {post, readAllRecords, sampleEvents, startTestGateway, writeTestApi} from '../test/helpers/gateway.js'
 import {createStream, startKinesisLocal, uniqueStreamName} from '../test/helpers/kinesis-local.js'
-import {median, round} from './stats.js'
+import {median, quantile, round} from './stats.js'
 import type {Bench, BenchFigure} from './types.js'
 
 const SINGLE_CALLS = Number(process.env.BENCH_GATEWAY_CALLS ?? 200)
 const BATCH_CALLS = Number(process.env.BENCH_GATEWAY_BATCHES ?? 30)
 const CPU_ROUNDS = Number(process.env.BENCH_GATEWAY_CPU_ROUNDS ?? 50)
+const BURST_SINGLES = Number(process.env.BENCH_GATEWAY_BURST_SINGLES ?? 1000)
+const BURST_BATCHES = Number(process.env.BENCH_GATEWAY_BURST_BATCHES ?? 100)
+const BURST_BATCH_SIZE = 500
 
 
 async function time(fn: () => Promise<unknown>): Promise<number> {
@@ -54,6 +68,40 @@ const context: VtlContext = {
   stage: 'v1',
 }
 
+/** Resident memory of a process in MiB, now (VmRSS) and at its peak so far (VmHWM); Linux only. */
+async function residentMiB(pid: number): Promise<{now: number; peak: number} | undefined> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => undefined)
+  if (status === undefined) return undefined
+  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN)
+  return {now: round(kib('VmRSS') / 1024), peak: round(kib('VmHWM') / 1024)}
+}
+
+interface BurstResult {
+  statuses: Record<number, number>
+  latencies: number[]
+  /** Records Kinesis accepted according to the 200 answers. */
+  accepted: number
+  wallMs: number
+}
+
+/** Sends every body at once and waits for every answer. */
+async function burst(url: string, bodies: string[], acceptedOf: (json: Record<string, unknown>) => number): Promise<BurstResult> {
+  const statuses: Record<number, number> = {}
+  const latencies: number[] = []
+  let accepted = 0
+  const start = performance.now()
+  await Promise.all(
+    bodies.map(async (body) => {
+      const t = performance.now()
+      const r = await post(url, body).catch((error: Error) => ({json: {}, status: 0, text: error.message}))
+      latencies.push(performance.now() - t)
+      statuses[r.status] = (statuses[r.status] ?? 0) + 1
+      if (r.status === 200) accepted += acceptedOf(r.json)
+    }),
+  )
+  return {accepted, latencies, statuses, wallMs: performance.now() - start}
+}
+
 const bench: Bench = {
   name: 'gateway',
   async run(): Promise<BenchFigure[]> {
@@ -69,7 +117,7 @@ const bench: Bench = {
     const baseline: number[] = []
     for (let i = 0; i < CPU_ROUNDS + 5; i++) {
       const a = performance.now()
-      if (!validate(JSON.parse(body))) throw new Error('invalid batch')
+      if (!validate(JSON.parse(body)) || (await inexactNumbers(body)).length > 0) throw new Error('invalid batch')
       JSON.parse(renderTemplate(template, {body, context}).output)
       const b = performance.now()
       JSON.stringify(JSON.parse(body))
@@ -84,7 +132,7 @@ const bench: Bench = {
     figures.push({
       baseline: {name: 'JSON.parse + JSON.stringify of the same body (median)', value: round(parse)},
       details: {eventsPerSecond: Math.round(500 / (cpu / 1000)), rounds: CPU_ROUNDS},
-      name: `gateway: validate + render a 500-event batch, no I/O (median of ${CPU_ROUNDS})`,
+      name: `gateway: validate (schema, exact numbers) + render a 500-event batch, no I/O (median of ${CPU_ROUNDS})`,
       ratio: round(cpu / parse),
       ratioMeaning: 'times the JSON baseline (lower is better)',
       unit: 'ms',
@@ -180,8 +228,82 @@ const bench: Bench = {
       await pipelineGw.stop()
       bare.close()
     }
+
+    figures.push(...(await bursts()))
     return figures
   },
+}
+
+/** 4. Concurrent bursts through the gateway's own process, within the default stage throttle. */
+async function bursts(): Promise<BenchFigure[]> {
+  const figures: BenchFigure[] = []
+  const local = await startKinesisLocal()
+  try {
+    const kinesis = local.client()
+    const up = await localUp(local.config, {services: [kinesisService, gatewayService]})
+    const gateway = up.status.services.find((s) => s.name === 'gateway')!
+    const throttle = {burstLimit: PROVISION_DEFAULTS.throttleBurst, rateLimit: PROVISION_DEFAULTS.throttleRate}
+    const idle = await residentMiB(gateway.pid)
+    const scenarios = [
+      {
+        bodies: sampleEvents(BURST_SINGLES).map((e) => JSON.stringify(e)),
+        name: `gateway: ${BURST_SINGLES.toLocaleString('en-US')} concurrent POST /events`,
+        path: '/events',
+        shards: 4,
+        acceptedOf: () => 1,
+      },
+      {
+        bodies: Array.from({length: BURST_BATCHES}, (_, b) =>
+          JSON.stringify({records: sampleEvents(BURST_BATCH_SIZE).map((e, i) => ({...e, click_id: (b * BURST_BATCH_SIZE + i).toString(16).padStart(32, '0')}))}),
+        ),
+        name: `gateway: ${BURST_BATCHES} concurrent POST /events/batch of ${BURST_BATCH_SIZE} events`,
+        path: '/events/batch',
+        shards: 16,
+        acceptedOf: (json: Record<string, unknown>) => BURST_BATCH_SIZE - Number(json.failedRecordCount ?? BURST_BATCH_SIZE),
+      },
+    ]
+    for (const scenario of scenarios) {
+      const stream = uniqueStreamName('bench-burst')
+      await createStream(kinesis, stream, scenario.shards)
+      await writeTestApi(apisDir(local.config.dir), stream, {throttle})
+      const result = await burst(`${gateway.endpoint}/${stream}/v1${scenario.path}`, scenario.bodies, scenario.acceptedOf)
+      const memory = await residentMiB(gateway.pid)
+      const stored = (await readAllRecords(kinesis, stream)).length
+      const onlyExpected = Object.keys(result.statuses).every((s) => s === '200' || s === '429')
+      const details = {
+        acceptedRecords: result.accepted,
+        gatewayIdleRssMiB: idle?.now,
+        gatewayRssMiB: memory?.now,
+        recordsPerSecond: Math.round(stored / (result.wallMs / 1000)),
+        requests: scenario.bodies.length,
+        shards: scenario.shards,
+        statuses: result.statuses,
+        storedRecords: stored,
+        throttle,
+        wallSeconds: round(result.wallMs / 1000),
+      }
+      figures.push(
+        {
+          details,
+          met: onlyExpected && stored === result.accepted,
+          name: `${scenario.name}, default throttle: p50 latency`,
+          target: 'every answer 200 or 429; records in the stream = records accepted',
+          unit: 'ms',
+          value: round(quantile(result.latencies, 0.5)),
+        },
+        {name: `${scenario.name}: p99 latency`, unit: 'ms', value: round(quantile(result.latencies, 0.99))},
+        {
+          ...(idle === undefined ? {} : {baseline: {name: 'the gateway idle, before the bursts (MiB)', value: idle.now}}),
+          name: `${scenario.name}: peak RSS of the gateway process so far`,
+          unit: 'MiB',
+          value: memory?.peak ?? Number.NaN,
+        },
+      )
+    }
+  } finally {
+    await local.stop()
+  }
+  return figures
 }
 
 export default bench

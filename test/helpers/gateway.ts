@@ -5,12 +5,14 @@
  */
 import {GetRecordsCommand, GetShardIteratorCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
 import {mkdtemp, rm} from 'node:fs/promises'
+import {request} from 'node:http'
+import {connect} from 'node:net'
 import type {AddressInfo} from 'node:net'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 
 import type {ClickEvent} from '../../src/lib/clickstream/schema.js'
-import {buildApiDocument} from '../../src/lib/gateway/openapi.js'
+import {buildApiDocument, documentVersion, type ApiDocument} from '../../src/lib/gateway/openapi.js'
 import {createGateway, type GatewayOptions} from '../../src/lib/gateway/server.js'
 import {writeLocalApi, type LocalApiState} from '../../src/lib/gateway/state.js'
 import {listShards} from '../../src/lib/kinesis/shards.js'
@@ -51,10 +53,14 @@ export async function startTestGateway(kinesis: KinesisClient | GatewayOptions['
 export async function writeTestApi(
   apisDir: string,
   stream: string,
-  options: {stage?: string; apiKey?: string; throttle?: {rateLimit: number; burstLimit: number}; region?: string} = {},
+  options: {stage?: string; apiKey?: string; throttle?: {rateLimit: number; burstLimit: number}; region?: string; editDocument?: (doc: ApiDocument) => void} = {},
 ): Promise<LocalApiState> {
   const region = options.region ?? 'us-east-1'
   const document = buildApiDocument({apiKeyRequired: options.apiKey !== undefined, region, roleArn: `arn:aws:iam::000000000000:role/clickops/clickops-${stream}-apigw`, stream})
+  if (options.editDocument) {
+    options.editDocument(document)
+    document.info.version = documentVersion(document)
+  }
   const state: LocalApiState = {
     apiId: 'testapi001',
     createdAt: '2026-01-01T00:00:00.000Z',
@@ -157,4 +163,62 @@ export async function deleteStreams(kinesis: KinesisClient, names: Iterable<stri
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }
+}
+
+/** One request with the request target exactly as given (fetch would normalise it), on its own connection. */
+export function rawRequest(endpoint: string, method: string, target: string, body = '', headers: Record<string, string> = {}): Promise<{status: number; headers: Record<string, unknown>; body: string}> {
+  const {hostname, port} = new URL(endpoint)
+  return new Promise((resolve, reject) => {
+    const req = request({agent: false, headers: {'content-type': 'application/json', ...headers}, host: hostname, method, path: target, port}, (res) => {
+      const chunks: Buffer[] = []
+      res.on('data', (c: Buffer) => chunks.push(c))
+      res.on('end', () => resolve({body: Buffer.concat(chunks).toString('utf8'), headers: res.headers, status: res.statusCode ?? 0}))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end(body)
+  })
+}
+
+/**
+ * Sends a request whose body never ends (until `capBytes` are written), reading whatever comes back.
+ * `closed`: the server closed the connection before the cap; `status`: the status of its answer.
+ */
+export function endlessRequest(endpoint: string, target: string, headers: Record<string, string>, capBytes: number): Promise<{status: number; closed: boolean; written: number}> {
+  const {hostname, port} = new URL(endpoint)
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname)
+    let received = ''
+    let written = 0
+    let done = false
+    const finish = (closed: boolean) => {
+      if (done) return
+      done = true
+      socket.destroy()
+      resolve({closed, status: Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0), written})
+    }
+    socket.on('data', (d: Buffer) => {
+      received += d.toString('latin1')
+    })
+    socket.on('close', () => finish(true))
+    socket.on('error', () => finish(true))
+    const chunked = !Object.keys(headers).some((k) => k.toLowerCase() === 'content-length')
+    const piece = Buffer.alloc(64 * 1024, 'x')
+    const frame = chunked ? Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]) : piece
+    socket.on('connect', () => {
+      const head = Object.entries({host: hostname, ...(chunked ? {'transfer-encoding': 'chunked'} : {}), ...headers}).map(([k, v]) => `${k}: ${v}\r\n`)
+      socket.write(`POST ${target} HTTP/1.1\r\n${head.join('')}\r\n`)
+      const pump = () => {
+        while (!done && written < capBytes) {
+          written += piece.length
+          if (!socket.write(frame)) {
+            socket.once('drain', pump)
+            return
+          }
+        }
+        if (written >= capBytes) finish(false)
+      }
+      pump()
+    })
+  })
 }

@@ -13,10 +13,13 @@ import type {WAFV2Client} from '@aws-sdk/client-wafv2'
 import {ClickopsError, ExitCode} from '../errors.js'
 import {LOCAL_CREDENTIALS, type Service, type Target} from '../target.js'
 
+/** Sockets per host of the HTTP/1.1 handler when none is given. */
+export const DEFAULT_MAX_SOCKETS = 50
+
 export interface ClientOptions {
   /** Attempts per call, including the first (default 5). */
   maxAttempts?: number
-  /** Sockets per host for the HTTP/1.1 handler (default 50). */
+  /** Sockets per host for the HTTP/1.1 handler (default DEFAULT_MAX_SOCKETS). */
   maxSockets?: number
   /** Per-request timeout in ms (default 30 s). */
   requestTimeout?: number
@@ -61,7 +64,7 @@ export async function baseConfig(target: Target, service: Service, options: Clie
       import('node:http'),
       import('node:https'),
     ])
-    const maxSockets = options.maxSockets ?? 50
+    const maxSockets = options.maxSockets ?? DEFAULT_MAX_SOCKETS
     config.requestHandler = new NodeHttpHandler({
       httpAgent: new http.Agent({keepAlive: true, maxSockets}),
       httpsAgent: new https.Agent({keepAlive: true, maxSockets}),
@@ -69,6 +72,9 @@ export async function baseConfig(target: Target, service: Service, options: Clie
       // Without it the handler only logs a warning on the user's terminal and keeps waiting: a
       // stuck request fails instead, and the SDK retries it.
       throwOnRequestTimeout: true,
+      // Counted from the moment the SDK issues the request, including any wait for a free socket:
+      // callers that may have more than maxSockets calls in flight queue them first (see the
+      // local gateway's integration queue).
       connectionTimeout: 5000,
     })
   }

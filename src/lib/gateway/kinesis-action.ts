@@ -5,6 +5,8 @@
  */
 import type {KinesisClient} from '@aws-sdk/client-kinesis'
 
+import {createClients, type Clients} from '../aws/clients.js'
+import {resolveTarget} from '../target.js'
 import type {IntegrationAction} from './openapi.js'
 
 export interface KinesisAnswer {
@@ -41,5 +43,33 @@ export async function performKinesisAction(kinesis: KinesisClient, action: Integ
     // No HTTP status means Kinesis was never reached (connection refused, timeout): an integration failure.
     if (status === undefined) throw error
     return {body: {__type: e.name ?? 'UnknownError', message: e.message ?? ''}, status}
+  }
+}
+
+export interface IntegrationClients {
+  /** The Kinesis client of a region (the region of the integration URI), created on first use. */
+  kinesis(region: string): Promise<KinesisClient>
+  destroy(): void
+}
+
+/**
+ * The local gateway's Kinesis clients, one per region, all against one endpoint. API Gateway does
+ * not retry integration calls: one attempt, so throttling reaches the caller.
+ */
+export function integrationClients(endpoint: string): IntegrationClients {
+  const clients = new Map<string, Clients>()
+  return {
+    async kinesis(region) {
+      let c = clients.get(region)
+      if (c === undefined) {
+        c = createClients(resolveTarget({endpointUrl: endpoint, region, target: 'local'}, {}), {maxAttempts: 1})
+        clients.set(region, c)
+      }
+      return c.kinesis()
+    },
+    destroy() {
+      for (const c of clients.values()) c.destroy()
+      clients.clear()
+    },
   }
 }

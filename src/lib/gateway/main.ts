@@ -6,8 +6,7 @@
  *   CLICKOPS_GATEWAY_KINESIS_ENDPOINT  kinesis-local's plain-http endpoint
  * It listens on 127.0.0.1 only and stops cleanly on SIGTERM/SIGINT.
  */
-import {createClients} from '../aws/clients.js'
-import {resolveTarget} from '../target.js'
+import {integrationClients} from './kinesis-action.js'
 import {createGateway} from './server.js'
 
 function required(name: string): string {
@@ -25,27 +24,15 @@ const kinesisEndpoint = required('CLICKOPS_GATEWAY_KINESIS_ENDPOINT')
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`)
 
-const clients = new Map<string, ReturnType<typeof createClients>>()
-const gateway = createGateway({
-  apisDir,
-  // API Gateway does not retry integration calls: one attempt, so throttling reaches the caller.
-  async kinesis(region) {
-    let c = clients.get(region)
-    if (c === undefined) {
-      c = createClients(resolveTarget({endpointUrl: kinesisEndpoint, region, target: 'local'}, {}), {maxAttempts: 1})
-      clients.set(region, c)
-    }
-    return c.kinesis()
-  },
-  log,
-})
+const clients = integrationClients(kinesisEndpoint)
+const gateway = createGateway({apisDir, kinesis: clients.kinesis, log})
 
 gateway.server.listen({host: '127.0.0.1', port}, () => log(`local gateway listening on http://127.0.0.1:${port} (APIs from ${apisDir}, Kinesis at ${kinesisEndpoint})`))
 
 function stop() {
   gateway.server.close(() => process.exit(0))
   gateway.server.closeAllConnections()
-  for (const c of clients.values()) c.destroy()
+  clients.destroy()
   setTimeout(() => process.exit(0), 2000).unref()
 }
 process.once('SIGTERM', stop)

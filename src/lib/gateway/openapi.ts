@@ -122,13 +122,21 @@ export function regionOf(uri: string): string | undefined {
   return /^arn:aws[a-z-]*:apigateway:([a-z0-9-]+):/.exec(uri)?.[1]
 }
 
+/**
+ * A caller's value inside a JSON string of a request template: `$util.escapeJavaScript` escapes
+ * quotes, backslashes and control characters, so a value cannot end the string and add fields
+ * (`1", "StreamName": "other`); its `\'` is not JSON, so it goes back to `'` (API Gateway's
+ * documented idiom).
+ */
+export const jsonStringOf = (reference: string) => `$util.escapeJavaScript(${reference}).replaceAll("\\\\'","'")`
+
 /** PutRecord: the whole body is the record; the stream name is fixed here. */
 export function putRecordTemplate(stream: string): string {
   return [
     '{',
     `  "StreamName": "${stream}",`,
     `  "Data": "$util.base64Encode($input.json('$'))",`,
-    `  "PartitionKey": "$input.path('$.user_id')"`,
+    `  "PartitionKey": "${jsonStringOf("$input.path('$.user_id')")}"`,
     '}',
   ].join('\n')
 }
@@ -140,7 +148,7 @@ export function putRecordsTemplate(stream: string): string {
     `  "StreamName": "${stream}",`,
     '  "Records": [',
     "#foreach($event in $input.path('$.records'))",
-    '    {"Data": "$util.base64Encode($input.json("$.records[$foreach.index]"))", "PartitionKey": "$event.user_id"}#if($foreach.hasNext),#end',
+    `    {"Data": "$util.base64Encode($input.json("$.records[$foreach.index]"))", "PartitionKey": "${jsonStringOf('$event.user_id')}"}#if($foreach.hasNext),#end`,
     '#end',
     '  ]',
     '}',

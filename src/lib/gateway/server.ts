@@ -4,7 +4,7 @@
  *
  *   route (method + path) → API key (when the operation requires one) → stage throttling
  *   (token bucket) → body size and content type → body validation (the draft-04 model, ajv) →
- *   request template (velocityjs) → the Kinesis action of the integration URI (SDK) →
+ *   request template (velocityjs) → the integration queue → the Kinesis action of the integration URI (SDK) →
  *   integration response (selection pattern on Kinesis' status) → response template.
  *
  * Refusals use the document's gateway responses, so the bodies match API Gateway's. The APIs are
@@ -16,14 +16,25 @@ import type {ValidateFunction} from 'ajv'
 import {randomUUID, timingSafeEqual} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 import {createServer, type IncomingMessage, type Server, type ServerResponse} from 'node:http'
+import pLimit, {type LimitFunction} from 'p-limit'
 
-import {API_KEY_HEADER, localInvokeUrl} from '../provision/naming.js'
+import {DEFAULT_MAX_SOCKETS} from '../aws/clients.js'
+import {API_KEY_HEADER} from '../provision/naming.js'
 import {actionOf, API_KEY_SCHEME, regionOf, routesOf, type ApiDocument, type IntegrationAction, type Operation} from './openapi.js'
 import {performKinesisAction, TemplateOutputError} from './kinesis-action.js'
 import {listLocalApiFiles, type LocalApiState} from './state.js'
 import {TokenBucket} from './throttle.js'
-import {compileModels, validationErrorString} from './validate.js'
+import {compileModels, describeInexactNumber, inexactNumbers, problemList, validationErrorString} from './validate.js'
 import {formatRequestTime, renderTemplate, type RequestParams, type VtlContext} from './vtl.js'
+
+/**
+ * PutRecords calls in flight per region. kinesis-local's throughput does not grow with the calls in
+ * flight, but each call's latency does (50 batches of 500 in flight took 30 s each, past the SDK's
+ * request timeout, and answered 504 for records Kinesis had stored; with 8 in flight, 12 of 100
+ * still did). Two batches keep it busy and each is answered in seconds, however many wait in the
+ * gateway.
+ */
+export const MAX_BATCH_CALLS_IN_FLIGHT = 2
 
 /** API Gateway's payload limit for REST APIs. */
 export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
@@ -38,6 +49,12 @@ export interface GatewayOptions {
   /** One line per failed request (5xx) and per (re)loaded API. */
   log?: (line: string) => void
   maxPayloadBytes?: number
+  /**
+   * Kinesis calls in flight per region; further accepted requests wait their turn in the gateway.
+   * The SDK's connection timeout counts a wait for a socket, so this must not exceed the client's
+   * sockets (default: DEFAULT_MAX_SOCKETS, the clients' default).
+   */
+  maxConcurrentCalls?: number
 }
 
 /** API Gateway's built-in refusals: status, message and the x-amzn-ErrorType header. */
@@ -157,28 +174,47 @@ function headersOf(req: IncomingMessage): Record<string, string> {
   return headers
 }
 
-/** Reads the body up to `limit` bytes; undefined when it is larger. */
+/** Reads the body up to `limit` bytes; undefined when it is larger (then it stops reading). */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  if (Number(req.headers['content-length'] ?? 0) > limit) return Promise.resolve(undefined)
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
-    let over = false
-    req.on('data', (chunk: Buffer) => {
-      if (over) return
+    const onData = (chunk: Buffer) => {
       size += chunk.length
       if (size > limit) {
-        over = true
+        req.off('data', onData)
+        req.pause()
         chunks.length = 0
         resolve(undefined)
         return
       }
       chunks.push(chunk)
-    })
-    req.once('end', () => {
-      if (!over) resolve(Buffer.concat(chunks))
-    })
+    }
+    req.on('data', onData)
+    req.once('end', () => resolve(Buffer.concat(chunks)))
     req.once('error', reject)
   })
+}
+
+/** The path and query of a request target (origin-form `/p?q`, or absolute-form); undefined for anything else. */
+function requestTarget(target: string): {pathname: string; searchParams: URLSearchParams} | undefined {
+  if (target.startsWith('/')) {
+    // Not `new URL(target, base)`: it reads `//host/...` as an authority, and throws on some.
+    const q = target.indexOf('?')
+    return {pathname: q === -1 ? target : target.slice(0, q), searchParams: new URLSearchParams(q === -1 ? '' : target.slice(q + 1))}
+  }
+  if (!URL.canParse(target)) return undefined
+  const url = new URL(target)
+  return {pathname: url.pathname, searchParams: url.searchParams}
+}
+
+function percentDecode(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return undefined
+  }
 }
 
 export interface Gateway {
@@ -193,6 +229,18 @@ export function createGateway(options: GatewayOptions): Gateway {
   const newId = options.newId ?? randomUUID
   const maxPayload = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES
   const log = options.log ?? (() => {})
+  // Requests the throttle let in wait here, not in the SDK: a request queued for a socket inside
+  // the SDK fails with its connection timeout (a 504 for a request within the throttle).
+  const queues = new Map<string, {calls: LimitFunction; batches: LimitFunction}>()
+  function enqueue<T>(region: string, action: IntegrationAction, call: () => Promise<T>): Promise<T> {
+    let queue = queues.get(region)
+    if (queue === undefined) {
+      queue = {batches: pLimit(MAX_BATCH_CALLS_IN_FLIGHT), calls: pLimit(options.maxConcurrentCalls ?? DEFAULT_MAX_SOCKETS)}
+      queues.set(region, queue)
+    }
+    const {batches, calls} = queue
+    return action === 'PutRecords' ? batches(() => calls(call)) : calls(call)
+  }
 
   function gatewayResponse(api: LoadedApi, type: GatewayErrorType, context: VtlContext, validationErrors?: string): Reply {
     const spec = GATEWAY_ERRORS[type]
@@ -214,20 +262,25 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   async function serve(req: IncomingMessage, requestId: string): Promise<Reply> {
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    const method = (req.method ?? 'GET').toUpperCase()
-    const apis = await registry.refresh()
-    if (url.pathname === '/health' || url.pathname === '/healthcheck') {
-      req.resume()
-      const host = `http://${req.headers.host ?? '127.0.0.1'}`
-      return json(200, {apis: [...apis.values()].map((a) => ({stage: a.state.stage, stream: a.state.stream, url: localInvokeUrl(host, a.state.stream, a.state.stage)})), status: 'ok'})
+    const url = requestTarget(req.url ?? '/')
+    if (url === undefined) {
+      return json(400, {message: 'The request target is not a path.'}, {'x-amzn-ErrorType': 'BadRequestException'})
     }
+    const method = (req.method ?? 'GET').toUpperCase()
+    if (url.pathname === '/health' || url.pathname === '/healthcheck') {
+      // The health and nothing else: which streams and stages exist is not for whoever asks.
+      if (method === 'GET' || method === 'HEAD') return json(200, {status: 'ok'})
+      return json(405, {message: `${url.pathname} answers GET only.`}, {allow: 'GET, HEAD'})
+    }
+    const apis = await registry.refresh()
 
     const [streamSegment = '', stage = '', ...rest] = url.pathname.split('/').slice(1)
-    const stream = decodeURIComponent(streamSegment)
+    const stream = percentDecode(streamSegment)
+    if (stream === undefined) {
+      return json(400, {message: 'The request path is not valid percent-encoding.'}, {'x-amzn-ErrorType': 'BadRequestException'})
+    }
     const api = apis.get(stream)
     if (!api || api.state.stage !== stage) {
-      req.resume()
       const known = api ? ` (its stage is "${api.state.stage}")` : ''
       return json(404, {message: `No API is provisioned for stream "${stream}" with stage "${stage}" on this gateway${known}. Run \`clickops provision --stream ${stream || '<stream>'}\`.`})
     }
@@ -252,29 +305,22 @@ export function createGateway(options: GatewayOptions): Gateway {
       stage,
     }
     if (!route) {
-      req.resume()
       return gatewayResponse(api, 'MISSING_AUTHENTICATION_TOKEN', context)
     }
 
     if (route.apiKeyRequired) {
       const given = req.headers[API_KEY_HEADER]
       if (!api.state.apiKey || !keyMatches(Array.isArray(given) ? given[0] : given, api.state.apiKey.value)) {
-        req.resume()
-        return gatewayResponse(api, 'INVALID_API_KEY', context)
+          return gatewayResponse(api, 'INVALID_API_KEY', context)
       }
       context.identity.apiKeyId = api.state.apiKey.id
     }
     if (!api.bucket.take()) {
-      req.resume()
       return gatewayResponse(api, 'THROTTLED', context)
     }
 
     const raw = await readBody(req, maxPayload)
-    if (raw === undefined) {
-      const reply = gatewayResponse(api, 'REQUEST_TOO_LARGE', context)
-      reply.headers.connection = 'close'
-      return reply
-    }
+    if (raw === undefined) return gatewayResponse(api, 'REQUEST_TOO_LARGE', context)
     const body = raw.toString('utf8')
 
     // API Gateway treats a request without Content-Type as application/json.
@@ -294,6 +340,11 @@ export function createGateway(options: GatewayOptions): Gateway {
         }
         const validate = api.model(ref)
         if (!validate(parsed)) return gatewayResponse(api, 'BAD_REQUEST_BODY', context, validationErrorString(validate.errors ?? []))
+        // The record is the body re-serialised ($input.json): a number that would change on the way
+        // (1e400 → null, 2^64+1 → 18446744073709552000) is refused, naming the field. Checked on
+        // valid bodies only: they are shallow.
+        const inexact = await inexactNumbers(body)
+        if (inexact.length > 0) return gatewayResponse(api, 'BAD_REQUEST_BODY', context, problemList(inexact.map((n) => describeInexactNumber(n))))
       }
     }
 
@@ -309,7 +360,8 @@ export function createGateway(options: GatewayOptions): Gateway {
 
     let answer
     try {
-      answer = await performKinesisAction(await options.kinesis(route.region), route.action, input)
+      const kinesis = await options.kinesis(route.region)
+      answer = await enqueue(route.region, route.action, () => performKinesisAction(kinesis, route.action, input))
     } catch (error) {
       const type = error instanceof TemplateOutputError ? 'API_CONFIGURATION_ERROR' : 'INTEGRATION_FAILURE'
       log(`${method} ${url.pathname}: ${route.action} failed: ${(error as Error).message}`)
@@ -337,6 +389,9 @@ export function createGateway(options: GatewayOptions): Gateway {
       reply = json(500, {message: 'Internal server error'})
     }
     if (reply.status >= 500) log(`${req.method} ${req.url} -> ${reply.status} (request ${requestId})`)
+    // Answered before the body arrived (a refusal): close the connection rather than read a body
+    // nobody will use, however long the sender keeps sending.
+    if (!req.complete) reply.headers.connection = 'close'
     res.writeHead(reply.status, {
       'content-length': Buffer.byteLength(reply.body),
       'content-type': 'application/json',

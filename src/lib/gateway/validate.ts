@@ -42,9 +42,40 @@ export function compileModels(doc: ApiDocument): (ref: string) => ValidateFuncti
 }
 
 const MAX_REPORTED = 10
-const clip = (value: unknown) => {
-  const text = JSON.stringify(value) ?? String(value)
-  return text.length > 40 ? `${text.slice(0, 37)}...` : text
+const CLIP = 40
+
+/**
+ * The value as JSON, cut at 40 characters. Writes no more than that, so a huge or deeply nested
+ * value (100,000 arrays deep overflows JSON.stringify's stack) costs next to nothing.
+ */
+export function clip(value: unknown): string {
+  let out = ''
+  const write = (v: unknown) => {
+    if (out.length > CLIP) return
+    if (Array.isArray(v)) {
+      out += '['
+      for (let i = 0; i < v.length && out.length <= CLIP; i++) {
+        if (i > 0) out += ','
+        write(v[i])
+      }
+      out += ']'
+    } else if (v !== null && typeof v === 'object') {
+      out += '{'
+      let first = true
+      for (const key in v) {
+        if (out.length > CLIP) break
+        if (!first) out += ','
+        first = false
+        out += `${JSON.stringify(key.slice(0, CLIP))}:`
+        write((v as Record<string, unknown>)[key])
+      }
+      out += '}'
+    } else {
+      out += typeof v === 'string' ? JSON.stringify(v.slice(0, CLIP + 1)) : (JSON.stringify(v) ?? String(v))
+    }
+  }
+  write(value)
+  return out.length > CLIP ? `${out.slice(0, CLIP - 3)}...` : out
 }
 const typeName = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value)
 
@@ -78,7 +109,73 @@ export function describeError(error: ErrorObject): string {
 
 /** `[problem, problem, ...]` like API Gateway's `$context.error.validationErrorString` (first ten). */
 export function validationErrorString(errors: readonly ErrorObject[]): string {
-  const lines = errors.slice(0, MAX_REPORTED).map((e) => describeError(e))
-  if (errors.length > MAX_REPORTED) lines.push(`and ${errors.length - MAX_REPORTED} more`)
-  return `[${lines.join(', ')}]`
+  return problemList(errors.map((e) => describeError(e)))
+}
+
+/** `[problem, problem, ...]`: the first ten, then how many more. */
+export function problemList(lines: readonly string[]): string {
+  const shown = lines.slice(0, MAX_REPORTED)
+  if (lines.length > MAX_REPORTED) shown.push(`and ${lines.length - MAX_REPORTED} more`)
+  return `[${shown.join(', ')}]`
+}
+
+/** A number of the body that JSON (read as IEEE doubles, as `$input.json` re-serialises it) cannot carry exactly. */
+export interface InexactNumber {
+  /** JSON Pointer of the value, e.g. `/additional_data/price`. */
+  path: string
+  /** The number as written in the body. */
+  token: string
+  /** lossless-json's reason: overflow, underflow, truncate_integer or truncate_float. */
+  reason: string
+}
+
+/**
+ * Only a number token with an exponent or 16 or more digits can be inexact (15 significant
+ * digits always survive a double); this finds every such token, and a few look-alikes inside
+ * strings, so most bodies need nothing more than this one scan.
+ */
+const MAYBE_INEXACT = /[:,[]\s*-?\d[\d.]*(?:[eE]|[\d.]{15})/
+
+/**
+ * The numbers of a JSON text that would be stored with another value: non-finite (`1e400` becomes
+ * null), below the smallest double (`1e-400` becomes 0), integers beyond 2^53
+ * (`18446744073709551617` becomes 18446744073709552000) and decimals with more digits than a double
+ * keeps. The text must be valid JSON (JSON.parse accepted it).
+ */
+export async function inexactNumbers(text: string): Promise<InexactNumber[]> {
+  if (!MAYBE_INEXACT.test(text)) return []
+  const {getUnsafeNumberReason, parse} = await import('lossless-json')
+  const found: InexactNumber[] = []
+  class Inexact {
+    constructor(readonly token: string) {}
+  }
+  const value = parse(text, null, {
+    // JSON.parse keeps the last of duplicate keys; so does the stored record.
+    onDuplicateKey: ({newValue}) => newValue,
+    parseNumber: (token) => (getUnsafeNumberReason(token) === undefined ? 0 : new Inexact(token)),
+  })
+  const escape = (key: string) => key.replaceAll('~', '~0').replaceAll('/', '~1')
+  const walk = (node: unknown, path: string) => {
+    if (node instanceof Inexact) {
+      found.push({path, reason: getUnsafeNumberReason(node.token)!, token: node.token})
+    } else if (Array.isArray(node)) {
+      node.forEach((item, i) => walk(item, `${path}/${i}`))
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, item] of Object.entries(node)) walk(item, `${path}/${escape(key)}`)
+    }
+  }
+  walk(value, '')
+  return found
+}
+
+/** One line per inexact number, in the style of the validator's problems. */
+export function describeInexactNumber(n: InexactNumber): string {
+  const at = n.path === '' ? '' : `${n.path}: `
+  const token = n.token.length > 40 ? `${n.token.slice(0, 37)}...` : n.token
+  const value = Number(n.token)
+  const stored = `it would be stored as ${JSON.stringify(value)}`
+  if (!Number.isFinite(value)) return `${at}number ${token} is out of range for JSON (${stored})`
+  if (value === 0) return `${at}number ${token} is too small for JSON (${stored})`
+  if (Number.isInteger(value) && !Number.isSafeInteger(value)) return `${at}integer ${token} is beyond 2^53, which JSON cannot carry exactly (${stored})`
+  return `${at}number ${token} has more digits than JSON carries exactly (${stored})`
 }

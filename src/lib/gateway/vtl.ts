@@ -152,8 +152,39 @@ export function makeInput(body: string, params: RequestParams = {header: {}, pat
   }
 }
 
-/** Java String methods that templates use and JavaScript strings lack (`contains`, `equals`, `length()`). */
+/**
+ * Java's `String.replaceAll(regex, replacement)`: every match of the regular expression (Java's
+ * syntax, read as JavaScript's: the same for what templates use), and a replacement in which `$n`
+ * is group n and a backslash quotes the next character. The JavaScript method of the same name
+ * takes its pattern literally, so templates' `.replaceAll("\\'", "'")` would do nothing.
+ */
+export function javaReplaceAll(text: string, regex: string, replacement: string): string {
+  const expand = (match: RegExpMatchArray) => {
+    let out = ''
+    for (let i = 0; i < replacement.length; i++) {
+      const ch = replacement[i]
+      if (ch === '\\' && i + 1 < replacement.length) out += replacement[++i]
+      else if (ch === '$' && /\d/.test(replacement[i + 1] ?? '')) out += match[Number(replacement[++i])] ?? ''
+      else out += ch
+    }
+    return out
+  }
+  let out = ''
+  let last = 0
+  for (const match of text.matchAll(new RegExp(regex, 'g'))) {
+    out += text.slice(last, match.index) + expand(match)
+    last = match.index! + match[0].length
+  }
+  return out + text.slice(last)
+}
+
+/** Java String methods that templates use and JavaScript strings lack or have with another meaning (`contains`, `equals`, `length()`, `replaceAll`). */
 const JAVA_STRING_METHODS = [
+  {
+    uid: 'clickops: String.replaceAll',
+    match: ({property, context}: {property: string; context: unknown}) => property === 'replaceAll' && typeof context === 'string',
+    resolve: ({context, params}: {context: string; params: unknown[]}) => javaReplaceAll(context, String(params[0]), String(params[1])),
+  },
   {
     uid: 'clickops: String.contains',
     match: ({property, context}: {property: string; context: unknown}) => property === 'contains' && typeof context === 'string',

@@ -66,7 +66,9 @@ describe('the OpenAPI document of the ingestion API', () => {
       expect(integration.responses['4\\d{2}'].responseTemplates!['application/json']).to.include('#set($context.responseOverride.status = 429)')
     }
     expect(putRecordTemplate('clickstream')).to.include(`"Data": "$util.base64Encode($input.json('$'))"`)
-    expect(putRecordTemplate('clickstream')).to.include(`"PartitionKey": "$input.path('$.user_id')"`)
+    // User values are escaped as API Gateway users do (its documented idiom, valid VTL there).
+    expect(putRecordTemplate('clickstream')).to.include(`"PartitionKey": "$util.escapeJavaScript($input.path('$.user_id')).replaceAll("\\\\'","'")"`)
+    expect(putRecordsTemplate('clickstream')).to.include(`"PartitionKey": "$util.escapeJavaScript($event.user_id).replaceAll("\\\\'","'")"`)
     expect(putRecordsTemplate('clickstream')).to.include(`#foreach($event in $input.path('$.records'))`)
   })
 

@@ -2,14 +2,17 @@ import type {KinesisClient} from '@aws-sdk/client-kinesis'
 import {expect} from 'chai'
 import {rm} from 'node:fs/promises'
 
+import {EVENT_SCHEMA} from '../../../src/lib/clickstream/schema.js'
 import {resolveLocalConfig} from '../../../src/lib/local/config.js'
 import {gatewayService, kinesisService} from '../../../src/lib/local/services.js'
 import {localStatus, localUp} from '../../../src/lib/local/stack.js'
 import {shardForKey} from '../../../src/lib/kinesis/hashkey.js'
 import {listShards} from '../../../src/lib/kinesis/shards.js'
 import {MAX_RECORD_BYTES} from '../../../src/lib/kinesis/limits.js'
+import {integrationClients} from '../../../src/lib/gateway/kinesis-action.js'
 import {apisDir} from '../../../src/lib/gateway/state.js'
-import {deleteStreams, post, readAllRecords, sampleEvent, sampleEvents, startTestGateway, writeTestApi, type TestGateway} from '../../helpers/gateway.js'
+import {deleteStreams, endlessRequest, post, rawRequest, readAllRecords, sampleEvent, sampleEvents, startTestGateway, writeTestApi, type TestGateway} from '../../helpers/gateway.js'
+import {draft04} from '../clickstream/draft04.js'
 import {createStream, sharedKinesisLocal, uniqueStreamName, type KinesisLocal} from '../../helpers/kinesis-local.js'
 import {listeners} from '../../helpers/net.js'
 
@@ -107,6 +110,68 @@ describe('local gateway over HTTP, against kinesis-local', () => {
       })
     }
 
+    const withNumber = (field: string, token: string) => JSON.stringify(sampleEvent()).replace(new RegExp(`"${field}":[^,}]+`), `"${field}":${token}`)
+    const inexact: [string, string, RegExp][] = [
+      ['a price of 1e400 (stored as null)', withNumber('price', '1e400'), /^\[\/additional_data\/price: number 1e400 is out of range for JSON \(it would be stored as null\)\]$/],
+      ['a product_id of 18446744073709551617 (stored as 18446744073709552000)', withNumber('product_id', '18446744073709551617'), /^\[\/additional_data\/product_id: integer 18446744073709551617 is beyond 2\^53.*stored as 18446744073709552000\)\]$/],
+      ['a price of 1e-400 (stored as 0)', withNumber('price', '1e-400'), /\/additional_data\/price: number 1e-400 is too small/],
+      ['a price with more digits than a double keeps', withNumber('price', '417.9700000000000000001'), /\/additional_data\/price: number 417\.9700000000000000001 has more digits/],
+    ]
+    for (const [what, body, details] of inexact) {
+      it(`400 for ${what}, naming the field`, async () => {
+        const r = await post(`${gw.invokeUrl(stream)}/events`, body)
+        expect([r.status, r.json.message]).to.deep.equal([400, 'Invalid request body'])
+        expect(r.json.details).to.match(details)
+      })
+    }
+
+    it('400 for an inexact number inside a batch, naming the record and the field', async () => {
+      const events = sampleEvents(5).map((e) => JSON.stringify(e))
+      events[3] = events[3].replace(/"product_id":\d+/, '"product_id":18446744073709551617')
+      const r = await post(`${gw.invokeUrl(stream)}/events/batch`, `{"records": [${events.join(',')}]}`)
+      expect(r.status).to.equal(400)
+      expect(r.json.details).to.match(/^\[\/records\/3\/additional_data\/product_id: integer 18446744073709551617 is beyond 2\^53/)
+    })
+
+    it('400 for a value nested 100,000 deep in an enum field, in an event and in a batch', async () => {
+      const deep = '['.repeat(100_000) + '"Search"' + ']'.repeat(100_000)
+      const event = JSON.stringify(sampleEvent()).replace('"event_name":"Search"', `"event_name":${deep}`)
+      const one = await post(`${gw.invokeUrl(stream)}/events`, event)
+      expect([one.status, one.json.message]).to.deep.equal([400, 'Invalid request body'])
+      expect(one.json.details).to.match(/\/event_name: /)
+      const batch = await post(`${gw.invokeUrl(stream)}/events/batch`, `{"records": [${JSON.stringify(sampleEvent())}, ${event}]}`)
+      expect([batch.status, batch.json.message]).to.deep.equal([400, 'Invalid request body'])
+      expect(batch.json.details).to.match(/\/records\/1\/event_name: /)
+      // With a number an exponent makes suspicious, too.
+      const withNumber = await post(`${gw.invokeUrl(stream)}/events`, event.replace('"price":417.97', `"price":4.1797e2`))
+      expect(withNumber.status).to.equal(400)
+    })
+
+    it('400 for a bad percent-encoding or an unusable request target (404 for no stream), with nothing in the log', async () => {
+      const lines: string[] = []
+      const logged = await startTestGateway(kinesis, {log: (line) => lines.push(line)})
+      try {
+        await writeTestApi(logged.apisDir, stream)
+        const targets: [string, number][] = [
+          ['/%zz/v1/events', 400],
+          [`/${stream}%E0%A4%A/v1/events`, 400],
+          ['/%/v1/events', 400],
+          ['*', 400],
+          // No stream named: the gateway's 404 (once a 500: read as an authority).
+          ['//v1/events', 404],
+          ['//host:99999/x', 404],
+        ]
+        for (const [target, status] of targets) {
+          const r = await rawRequest(logged.endpoint, 'POST', target, JSON.stringify(sampleEvent()))
+          expect([target, r.status]).to.deep.equal([target, status])
+          expect(JSON.parse(r.body).message).to.be.a('string')
+        }
+      } finally {
+        await logged.stop()
+      }
+      expect(lines.filter((l) => !l.startsWith('loaded the API'))).to.deep.equal([])
+    })
+
     it('400 for a batch of 501 events, and for an empty batch', async () => {
       const big = await post(`${gw.invokeUrl(stream)}/events/batch`, {records: sampleEvents(501)})
       expect(big.status).to.equal(400)
@@ -129,6 +194,44 @@ describe('local gateway over HTTP, against kinesis-local', () => {
       expect(api.status).to.equal(404)
       expect(api.json.message).to.include('clickops provision --stream no-such-stream')
     })
+  })
+
+  it('stores numbers written with exponents or extra zeros as their exact values, and every stored record validates against the event schema', async () => {
+    const body = JSON.stringify(sampleEvent({user_id: '4242'})).replace('"price":417.97', '"price":4.1797e2').replace('"product_id":557246', '"product_id":557246.000')
+    const r = await post(`${gw.invokeUrl(stream)}/events`, body)
+    expect(r.status).to.equal(200)
+    const records = await readAllRecords(kinesis, stream)
+    const stored = records.find((x) => x.sequenceNumber === r.json.sequenceNumber)!
+    expect(JSON.parse(stored.data)).to.deep.equal(sampleEvent({user_id: '4242'}))
+    const {errors, validate} = draft04(EVENT_SCHEMA)
+    for (const record of records) expect(validate(JSON.parse(record.data)), `${record.data}: ${errors()}`).to.equal(true)
+  })
+
+  it('reads an absolute-form request target (http://host/path) like its path', async () => {
+    const r = await rawRequest(gw.endpoint, 'POST', `${gw.invokeUrl(stream)}/events?x=1`, JSON.stringify(sampleEvent({user_id: '77'})))
+    expect(r.status).to.equal(200)
+  })
+
+  it('escapes user_id in the request templates: with its pattern relaxed, a quote cannot choose the stream', async () => {
+    const relaxed = track('gwrelaxed')
+    const other = track('other')
+    await Promise.all([createStream(kinesis, relaxed, 1), createStream(kinesis, other, 1)])
+    await writeTestApi(gw.apisDir, relaxed, {
+      editDocument(doc) {
+        ;(doc.components.schemas.ClickEvent as {properties: {user_id: {pattern: string}}}).properties.user_id.pattern = '^[\\s\\S]+$'
+      },
+    })
+    const keys = [`1", "StreamName": "${other}`, `1", "StreamName": "${other}"`, "O'Brien \\ \n é 🙂 </script>"]
+    for (const key of keys) {
+      const one = await post(`${gw.invokeUrl(relaxed)}/events`, sampleEvent({user_id: key}))
+      expect([key, one.status]).to.deep.equal([key, 200])
+    }
+    const batch = await post(`${gw.invokeUrl(relaxed)}/events/batch`, {records: keys.map((k) => sampleEvent({user_id: k}))})
+    expect([batch.status, batch.json.failedRecordCount]).to.deep.equal([200, 0])
+    const stored = await readAllRecords(kinesis, relaxed)
+    expect(stored.map((r) => r.partitionKey).sort()).to.deep.equal([...keys, ...keys].sort())
+    for (const r of stored) expect(JSON.parse(r.data).user_id).to.equal(r.partitionKey)
+    expect(await readAllRecords(kinesis, other)).to.have.length(0)
   })
 
   it('requires the API key when the API does: missing or wrong → 403 and nothing written, right → 200', async () => {
@@ -163,6 +266,33 @@ describe('local gateway over HTTP, against kinesis-local', () => {
     const r = await post(`${gw.invokeUrl(s)}/events`, sampleEvent())
     expect(r.status).to.equal(500)
     expect(r.json).to.deep.equal({message: 'The ingestion stream is not available.', type: 'ResourceNotFoundException'})
+  })
+})
+
+describe('local gateway under a concurrent burst, against kinesis-local', () => {
+  it('answers 1,500 concurrent POST /events within the throttle with 200 each: they queue for the integration, none gets a 504', async () => {
+    const local = await sharedKinesisLocal()
+    const kinesis = local.client()
+    // The Kinesis clients the gateway's process uses (sockets, timeouts, one attempt).
+    const clients = integrationClients(local.endpoint)
+    const gw = await startTestGateway(clients.kinesis)
+    const s = uniqueStreamName('gwburst')
+    try {
+      await createStream(kinesis, s, 4)
+      await writeTestApi(gw.apisDir, s, {throttle: {burstLimit: 2000, rateLimit: 1000}})
+      const events = sampleEvents(1500)
+      const answers = await Promise.all(events.map((e) => post(`${gw.invokeUrl(s)}/events`, e)))
+      const statuses: Record<number, number> = {}
+      for (const a of answers) statuses[a.status] = (statuses[a.status] ?? 0) + 1
+      expect(statuses).to.deep.equal({200: 1500})
+      const stored = await readAllRecords(kinesis, s)
+      expect(stored).to.have.length(1500)
+      expect(new Set(stored.map((r) => JSON.parse(r.data).click_id))).to.have.property('size', 1500)
+    } finally {
+      await gw.stop()
+      clients.destroy()
+      await deleteStreams(kinesis, [s])
+    }
   })
 })
 
@@ -209,6 +339,66 @@ describe('local gateway: throttling and Kinesis faults', () => {
     }
   })
 
+  it('closes the connection after a 403, 404, 413 or 429 instead of reading a body that never ends', async () => {
+    const kinesis = {send: async () => ({})} as unknown as KinesisClient
+    const gw = await startTestGateway(kinesis, {maxPayloadBytes: 64 * 1024})
+    try {
+      const key = 'k'.repeat(40)
+      await writeTestApi(gw.apisDir, 'keyed', {apiKey: key})
+      await writeTestApi(gw.apisDir, 'closed', {throttle: {burstLimit: 0, rateLimit: 0}})
+      const huge = {'content-length': String(10 * 2 ** 30)}
+      const cases: [string, string, Record<string, string>, number][] = [
+        ['no such API', '/nope/v1/events', huge, 404],
+        ['no such route', '/keyed/v1/nope', huge, 403],
+        ['no API key', '/keyed/v1/events', {}, 403],
+        ['throttled', '/closed/v1/events', {}, 429],
+        ['too large (Content-Length)', '/keyed/v1/events', {...huge, 'x-api-key': key}, 413],
+        ['too large (chunked)', '/keyed/v1/events', {'x-api-key': key}, 413],
+      ]
+      for (const [what, target, headers, status] of cases) {
+        // 64 MiB: a thousand times the payload limit; the kernel's buffers hold a few MiB.
+        const r = await endlessRequest(gw.endpoint, target, headers, 64 * 2 ** 20)
+        expect([what, r.status, r.closed]).to.deep.equal([what, status, true])
+      }
+    } finally {
+      await gw.stop()
+    }
+  })
+
+  it('keeps the connection open after a refusal whose small body has arrived', async () => {
+    const kinesis = {send: async () => ({})} as unknown as KinesisClient
+    const gw = await startTestGateway(kinesis)
+    try {
+      await writeTestApi(gw.apisDir, 'keyed', {apiKey: 'k'.repeat(40)})
+      const r = await rawRequest(gw.endpoint, 'POST', '/keyed/v1/events', JSON.stringify(sampleEvent()), {connection: 'keep-alive'})
+      expect([r.status, r.headers.connection]).to.deep.equal([403, 'keep-alive'])
+    } finally {
+      await gw.stop()
+    }
+  })
+
+  it('/health answers GET (and HEAD) with the health only, and 405 to any other method', async () => {
+    const kinesis = {send: async () => ({})} as unknown as KinesisClient
+    const gw = await startTestGateway(kinesis)
+    try {
+      await writeTestApi(gw.apisDir, 'secret-stream', {stage: 'hidden'})
+      for (const path of ['/health', '/healthcheck']) {
+        const get = await fetch(`${gw.endpoint}${path}`)
+        const text = await get.text()
+        expect([get.status, JSON.parse(text)]).to.deep.equal([200, {status: 'ok'}])
+        expect(text).to.not.match(/secret-stream|hidden/)
+        expect((await fetch(`${gw.endpoint}${path}`, {method: 'HEAD'})).status).to.equal(200)
+        for (const method of ['POST', 'PUT', 'DELETE', 'OPTIONS']) {
+          const r = await fetch(`${gw.endpoint}${path}`, {body: method === 'POST' || method === 'PUT' ? '{}' : undefined, method})
+          expect([path, method, r.status, r.headers.get('allow')]).to.deep.equal([path, method, 405, 'GET, HEAD'])
+          expect(await r.text()).to.not.match(/secret-stream|hidden/)
+        }
+      }
+    } finally {
+      await gw.stop()
+    }
+  })
+
   it('413 for a body over the payload limit', async () => {
     const kinesis = {send: async () => ({})} as unknown as KinesisClient
     const gw = await startTestGateway(kinesis, {maxPayloadBytes: 64 * 1024})
@@ -235,9 +425,9 @@ describe('local gateway as a service of the embedded stack', () => {
     const kinesis = local.client()
     await createStream(kinesis, s, 1)
     await writeTestApi(apisDir(config.dir), s)
-    const health = (await (await fetch(`${up.status.endpoints.gateway}/health`)).json()) as {status: string; apis: {stream: string}[]}
-    expect(health.status).to.equal('ok')
-    expect(health.apis.map((a) => a.stream)).to.include(s)
+    // The health only: no list of the streams and stages it serves.
+    const health = await fetch(`${up.status.endpoints.gateway}/health`)
+    expect([health.status, await health.json()]).to.deep.equal([200, {status: 'ok'}])
     const r = await post(`${up.status.endpoints.gateway}/${s}/v1/events`, sampleEvent())
     expect(r.status).to.equal(200)
     expect((await readAllRecords(kinesis, s)).map((x) => JSON.parse(x.data))).to.deep.equal([sampleEvent()])

@@ -133,6 +133,9 @@ describe('mapping templates through the local renderer', () => {
     const out = renderTemplate(t, {body: '{}', context, params: {header: {'x-test': 'h'}, path: {}, querystring: {q: '1'}}}).output.split('\n')
     expect(out).to.deep.equal(['aMOpbGxv', 'héllo', "a\\\"b\\'c\\/d", '2', 'a+b%26c%3Dd%7E%28x%29', 'a b&c', '1|h|1', 'v1 /events 01/Jan/1970:00:00:00 +0000'])
     expect(escapeJavaScript('é\n\u0001😀')).to.equal('\\u00E9\\n\\u0001\\uD83D\\uDE00')
+    // String.replaceAll is Java's (a regex, $n groups), not JavaScript's literal one.
+    const java = renderTemplate(`$util.escapeJavaScript("O'B").replaceAll("\\\\'","'")|$input.path('$.s').replaceAll("(a)(b)", "$2\\$$1")`, {body: '{"s": "xabyab"}', context}).output
+    expect(java).to.equal("O'B|xb$ayb$a")
     expect(urlDecode(urlEncode('x y+z/ä'))).to.equal('x y+z/ä')
   })
 

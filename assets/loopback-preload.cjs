@@ -1,10 +1,15 @@
 'use strict'
 // Preloaded (`node -r`) into processes of the embedded stack: every TCP server they open listens on
 // the loopback interface only, whatever host the program itself asks for. kinesis-local binds
-// 0.0.0.0 unconditionally; this keeps it off every other interface.
+// 0.0.0.0 unconditionally; this keeps it off every other interface. There is deliberately no way to
+// choose another address: the emulator and the gateway have no authentication worth the name.
+// Everything these processes create is private to the user (the stack's state is), whatever umask
+// they were started with.
 const net = require('node:net')
 
-const HOST = process.env.CLICKOPS_BIND_HOST || '127.0.0.1'
+process.umask(0o077)
+
+const HOST = '127.0.0.1'
 const listen = net.Server.prototype.listen
 
 net.Server.prototype.listen = function (...args) {

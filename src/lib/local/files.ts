@@ -3,8 +3,9 @@
  * 0600: kinesis-local's data holds the events, and so users' IP addresses), and one clear error when
  * it cannot be written (read-only, full, not ours).
  */
-import {chmod, lstat, mkdir, readdir, rename, rm, writeFile} from 'node:fs/promises'
-import {join} from 'node:path'
+import {accessSync, constants, existsSync} from 'node:fs'
+import {chmod, lstat, mkdir, readdir, rename, rm, statfs, writeFile} from 'node:fs/promises'
+import {dirname, join} from 'node:path'
 
 import {LocalStackError} from '../errors.js'
 
@@ -26,17 +27,56 @@ export function isStateDirProblem(error: unknown): boolean {
   return typeof (error as NodeJS.ErrnoException)?.code === 'string' && (error as NodeJS.ErrnoException).code! in REASONS
 }
 
-/** A file-system error on the state directory as one sentence (exit 4); anything else unchanged. */
+/**
+ * A file-system error on the state directory as one sentence (exit 4); anything else unchanged.
+ * Creating a folder on a read-only file system fails with ENOENT or EACCES; the nearest folder that
+ * exists tells the real cause.
+ */
 export function stateDirError(error: unknown, home: string): unknown {
   if (!isStateDirProblem(error)) return error
-  const {code} = error as NodeJS.ErrnoException
+  let {code} = error as NodeJS.ErrnoException
+  if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM') code = readOnlyAncestor((error as NodeJS.ErrnoException).path ?? home) ?? code
+  return stateDirProblem(code!, home, error)
+}
+
+function stateDirProblem(code: string, home: string, cause?: unknown): LocalStackError {
   return new LocalStackError(
     `Cannot write the local stack's state under ${home}: ${REASONS[code!]} (${code}).`,
     code === 'ENOSPC' || code === 'EDQUOT'
       ? 'Free some space there, or point CLICKOPS_HOME at a folder on another disk.'
       : 'Point CLICKOPS_HOME at a folder you can write to.',
-    error,
+    cause,
   )
+}
+
+function readOnlyAncestor(path: string): 'EROFS' | undefined {
+  for (let dir = path; ; dir = dirname(dir)) {
+    if (existsSync(dir)) {
+      try {
+        accessSync(dir, constants.W_OK)
+        return undefined
+      } catch (error) {
+        return (error as NodeJS.ErrnoException).code === 'EROFS' ? 'EROFS' : undefined
+      }
+    }
+    if (dirname(dir) === dir) return undefined
+  }
+}
+
+/** Less free space than this on the state directory's disk counts as full. */
+const FULL_BELOW_BYTES = 256 * 1024
+
+/**
+ * After a service failed to start: when the state directory's disk is full (a service cannot even
+ * write its log then), that is the error to report.
+ */
+export async function fullDiskError(home: string): Promise<LocalStackError | undefined> {
+  try {
+    const info = await statfs(home)
+    return info.bavail * info.bsize < FULL_BELOW_BYTES ? stateDirProblem('ENOSPC', home) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** Creates the folder (and its parents) and makes it 0700, also when it already existed. */

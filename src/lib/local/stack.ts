@@ -10,7 +10,7 @@ import {join} from 'node:path'
 
 import {LocalStackError, PortInUseError} from '../errors.js'
 import {LOCAL_PORTS, type LocalConfig, type LocalPortName} from './config.js'
-import {ensurePrivateDir, isStateDirProblem, makePrivate, PRIVATE_FILE_MODE, stateDirError, writePrivateFile} from './files.js'
+import {ensurePrivateDir, fullDiskError, isStateDirProblem, makePrivate, PRIVATE_FILE_MODE, stateDirError, writePrivateFile} from './files.js'
 import {
   canFindProcesses,
   httpOk,
@@ -248,6 +248,9 @@ export async function localUp(config: LocalConfig, options: UpOptions = {}): Pro
     } catch (error) {
       throw stateDirError(error, config.home)
     }
+    // A full disk: the services could not even write their logs. Better to know before anything starts.
+    const full = await fullDiskError(config.home)
+    if (full) throw full
     for (const spec of missing) {
       for (const port of spec.ports) {
         if (!(await isPortFree(config.ports[port]))) {
@@ -318,7 +321,7 @@ async function startService(config: LocalConfig, spec: ServiceSpec, timeoutMs: n
         const name = spec.ports.find((p) => config.ports[p] === port) ?? spec.ports[0]
         throw new PortInUseError(port, LOCAL_PORTS[name].what, LOCAL_PORTS[name].env)
       }
-      throw new LocalStackError(`${spec.name} exited while starting.`, `See its log: ${log}`)
+      throw (await fullDiskError(config.home)) ?? new LocalStackError(`${spec.name} exited while starting.`, `See its log: ${log}`)
     }
     if (await httpOk(healthUrl, 500)) {
       const identity = await processIdentity(pid)

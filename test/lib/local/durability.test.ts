@@ -1,4 +1,4 @@
-import {GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, ListShardsCommand, PutRecordsCommand} from '@aws-sdk/client-kinesis'
+import {type KinesisClient, PutRecordsCommand} from '@aws-sdk/client-kinesis'
 import {expect} from 'chai'
 import {spawn} from 'node:child_process'
 import {type FSWatcher, watch} from 'node:fs'
@@ -10,7 +10,7 @@ import {resolveLocalConfig, type LocalConfig} from '../../../src/lib/local/confi
 import {freePort, isAlive, sleep} from '../../../src/lib/local/process.js'
 import {kinesisService, kinesisStoreFile, PERSIST_INTERVAL} from '../../../src/lib/local/services.js'
 import {localDown, localStatus, localUp} from '../../../src/lib/local/stack.js'
-import {createStream, startKinesisLocal, type KinesisLocal} from '../../helpers/kinesis-local.js'
+import {countRecords, createStream, startKinesisLocal, type KinesisLocal} from '../../helpers/kinesis-local.js'
 import {listeners} from '../../helpers/net.js'
 
 const INTERVAL_MS = Number.parseInt(PERSIST_INTERVAL, 10) * 1000
@@ -24,22 +24,6 @@ async function privateConfig(prefix: string): Promise<{home: string; config: Loc
     CLICKOPS_KINESIS_TLS_PORT: String(await freePort()),
   })
   return {config, home}
-}
-
-/** Every record of a stream, counted by reading each shard from its start. */
-async function countRecords(client: KinesisClient, stream: string): Promise<number> {
-  const {Shards = []} = await client.send(new ListShardsCommand({StreamName: stream}))
-  let count = 0
-  for (const shard of Shards) {
-    let iterator = (await client.send(new GetShardIteratorCommand({ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON', StreamName: stream}))).ShardIterator
-    while (iterator) {
-      const page = await client.send(new GetRecordsCommand({Limit: 10_000, ShardIterator: iterator}))
-      count += page.Records?.length ?? 0
-      if ((page.Records?.length ?? 0) === 0 && (page.MillisBehindLatest ?? 0) === 0) break
-      iterator = page.NextShardIterator
-    }
-  }
-  return count
 }
 
 /** A small deterministic PRNG (the kill moments are random, and the same on every run). */

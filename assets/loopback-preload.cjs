@@ -9,6 +9,11 @@ const net = require('node:net')
 
 process.umask(0o077)
 
+// Their logs go to files under CLICKOPS_HOME: a full disk makes those writes fail, which must not
+// bring a service down (it would lose what kinesis-local has not saved yet).
+process.stdout.on('error', () => {})
+process.stderr.on('error', () => {})
+
 const HOST = '127.0.0.1'
 const listen = net.Server.prototype.listen
 

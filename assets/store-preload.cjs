@@ -80,13 +80,24 @@ fs.createWriteStream = function (file, options) {
       for (const listener of onSaved) listener(number)
     })
   }
-  // A failed save (a full disk) leaves the store as it was; its partial temporary file goes.
-  stream.on('error', (error) => {
-    log(`could not save the data (${error.code ?? error.message}); the store keeps the last complete save`)
-    fs.rm(tmp, {force: true}, () => {})
-    // Stopping, and the save failed (a full disk): waiting for another would only delay the stop.
-    if (stopping) exit(75)
-  })
+  // A failed save (a full disk) leaves the store as it was; its partial temporary file goes. The
+  // emulator drops every listener of the stream once it is open, so an error after that would be
+  // unhandled and crash it (that is how a full disk used to bring it down): errors are seen here,
+  // passed on to whoever still listens, and otherwise swallowed.
+  const emit = stream.emit
+  let failed = false
+  stream.emit = function (event, ...args) {
+    if (event !== 'error') return emit.call(this, event, ...args)
+    const [error] = args
+    if (!failed) {
+      failed = true
+      log(`could not save the data (${error?.code ?? error?.message}); the store keeps the last complete save`)
+      fs.rm(tmp, {force: true}, () => {})
+      // Stopping, and the save failed: waiting for another would only delay the stop.
+      if (stopping) exit(75)
+    }
+    return this.listenerCount('error') > 0 ? emit.call(this, event, ...args) : false
+  }
   return stream
 }
 

@@ -61,7 +61,10 @@ describe('clickops local (end to end)', function () {
       const script = [
         `mount -t tmpfs -o ${options} tmpfs "$CLICKOPS_HOME" || exit 99`,
         ...steps.map((args) =>
-          args[0] === 'fill'
+          args[0] === 'wait'
+            ? // Long enough for kinesis-local to try (and fail) to save on the full disk: it must survive that.
+              `sleep 2.5; echo "${marker} 0"; echo "${marker}" >&2`
+            : args[0] === 'fill'
             ? `dd if=/dev/zero of="$CLICKOPS_HOME/fill" bs=64k 2>/dev/null; dd if=/dev/zero of="$CLICKOPS_HOME/fill-2" bs=512 2>/dev/null; echo "${marker} 0"; echo "${marker}" >&2`
             : `"${process.execPath}" "${BIN}" ${args.map((a) => `'${a}'`).join(' ')}; echo "${marker} $?"; echo "${marker}" >&2`,
         ),
@@ -90,10 +93,11 @@ describe('clickops local (end to end)', function () {
     })
 
     it('full: local down still stops a running stack, and local up says the disk is full (exit 4)', async () => {
-      const [up, before, , down, after, again] = await inOwnFileSystem('size=8m', [
+      const [up, before, , , down, after, again] = await inOwnFileSystem('size=8m', [
         ['local', 'up'],
         ['local', 'status', '--json'],
         ['fill'],
+        ['wait'],
         ['local', 'down', '--json'],
         ['local', 'status', '--json'],
         ['local', 'up'],

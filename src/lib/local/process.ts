@@ -2,6 +2,7 @@
 import {execFile} from 'node:child_process'
 import {existsSync, readFileSync} from 'node:fs'
 import {open, readdir, readFile} from 'node:fs/promises'
+import {get as httpGet} from 'node:http'
 import {createServer} from 'node:net'
 import {promisify} from 'node:util'
 
@@ -43,14 +44,21 @@ export function freePort(): Promise<number> {
   })
 }
 
-export async function httpOk(url: string, timeoutMs = 1000): Promise<boolean> {
-  try {
-    const response = await fetch(url, {signal: AbortSignal.timeout(timeoutMs)})
-    await response.arrayBuffer()
-    return response.ok
-  } catch {
-    return false
-  }
+/**
+ * GET `url`; true on a 2xx answer within `timeoutMs`. Its own connection, closed after the answer:
+ * a pooled keep-alive connection would outlive a service that is killed and hold its port (the
+ * killed side stays in FIN-WAIT-2 while the client keeps its end open), so it could not restart.
+ */
+export function httpOk(url: string, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const request = httpGet(url, {agent: false, headers: {connection: 'close'}, timeout: timeoutMs}, (response) => {
+      response.resume()
+      response.once('end', () => resolve((response.statusCode ?? 0) >= 200 && (response.statusCode ?? 0) < 300))
+      response.once('error', () => resolve(false))
+    })
+    request.once('timeout', () => request.destroy())
+    request.once('error', () => resolve(false))
+  })
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

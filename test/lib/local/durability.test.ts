@@ -51,7 +51,11 @@ describe('local stack durability', function () {
 
     it('keeps every stream and every record acknowledged one save interval before a kill -9, 10 kills in a row, half of them inside a save', async () => {
       const streams = ['kept-a', 'kept-b']
-      for (const stream of streams) await createStream(local.client(), stream, 2)
+      // Every client is closed before its emulator is killed: a connection it kept open would hold
+      // the port (FIN-WAIT-2 on the emulator's side) and the restart would find it in use.
+      const setup = await startClient(local.config)
+      for (const stream of streams) await createStream(setup, stream, 2)
+      setup.destroy()
       // A stream saved while still CREATING stays so after a restart (kinesis-local's own limit): the
       // kills begin once both are saved ACTIVE.
       while (!(await savedActive(local.config, streams))) await sleep(100)
@@ -101,12 +105,16 @@ describe('local stack durability', function () {
         expect(notices).to.deep.equal([])
         // What was acknowledged one interval (and the save that follows it) before the kill.
         const owed = [...history].reverse().find(([at]) => at <= killedAt - 2 * INTERVAL_MS)?.[1] ?? history[0][1]
-        const after = local.client()
-        for (const stream of streams) {
-          const count = await countRecords(after, stream)
-          expect(count, `round ${round + 1} (${kills.at(-1)}): records of ${stream}`).to.be.at.least(owed[stream])
-          // Records acknowledged but not yet saved may be lost; the counts go on from what is stored.
-          acked[stream] = count
+        const after = await startClient(local.config)
+        try {
+          for (const stream of streams) {
+            const count = await countRecords(after, stream)
+            expect(count, `round ${round + 1} (${kills.at(-1)}): records of ${stream}`).to.be.at.least(owed[stream])
+            // Records acknowledged but not yet saved may be lost; the counts go on from what is stored.
+            acked[stream] = count
+          }
+        } finally {
+          after.destroy()
         }
       }
       expect(kills).to.have.length(10)

@@ -7,10 +7,10 @@ import {tmpdir} from 'node:os'
 import {dirname, join} from 'node:path'
 
 import {resolveLocalConfig, type LocalConfig} from '../../../src/lib/local/config.js'
-import {freePort, isAlive, sleep} from '../../../src/lib/local/process.js'
+import {freePort, isAlive, isPortFree, sleep} from '../../../src/lib/local/process.js'
 import {kinesisService, kinesisStoreFile, PERSIST_INTERVAL} from '../../../src/lib/local/services.js'
 import {localDown, localStatus, localUp} from '../../../src/lib/local/stack.js'
-import {countRecords, createStream, startKinesisLocal, type KinesisLocal} from '../../helpers/kinesis-local.js'
+import {countRecords, createStream} from '../../helpers/kinesis-local.js'
 import {listeners} from '../../helpers/net.js'
 
 const INTERVAL_MS = Number.parseInt(PERSIST_INTERVAL, 10) * 1000
@@ -39,14 +39,25 @@ describe('local stack durability', function () {
   this.timeout(240_000)
 
   describe('kinesis-local killed at any moment', () => {
-    let local: KinesisLocal
+    let local: {config: LocalConfig; home: string}
 
     before(async () => {
-      local = await startKinesisLocal()
+      // Ports below the ephemeral range: while the emulator is down between a kill and its restart,
+      // the kernel could hand an ephemeral port to some other connection on this machine as its
+      // source port, and the restart would find it taken.
+      const home = await mkdtemp(join(tmpdir(), 'clickops-kill-'))
+      const config = resolveLocalConfig({
+        CLICKOPS_HOME: home,
+        CLICKOPS_KINESIS_PORT: String(await portBelowEphemeralRange()),
+        CLICKOPS_KINESIS_TLS_PORT: String(await portBelowEphemeralRange()),
+      })
+      await localUp(config, {services: [kinesisService]})
+      local = {config, home}
     })
 
     after(async () => {
-      await local.stop()
+      await localDown(local.config)
+      await rm(local.home, {force: true, recursive: true})
     })
 
     it('keeps every stream and every record acknowledged one save interval before a kill -9, 10 kills in a row, half of them inside a save', async () => {
@@ -250,6 +261,14 @@ describe('local stack durability', function () {
     })
   })
 })
+
+/** A free loopback port below Linux's default ephemeral range (32768-60999). */
+async function portBelowEphemeralRange(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000)
+    if (await isPortFree(port)) return port
+  }
+}
 
 async function savedActive(config: LocalConfig, streams: string[]): Promise<boolean> {
   try {

@@ -12,7 +12,7 @@ export const ExitCode = {
   USAGE: 2,
   /** The stream (or the API) does not exist. */
   NOT_FOUND: 3,
-  /** The embedded local stack could not start (port in use, emulator crashed). */
+  /** The embedded local stack could not start or stop (port in use, emulator crashed, CLICKOPS_HOME read-only or full). */
   LOCAL_STACK: 4,
   /** AWS refused: missing credentials, access denied, an unknown region, an endpoint unreachable or not an AWS one. */
   AWS: 5,

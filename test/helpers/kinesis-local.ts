@@ -2,7 +2,7 @@
  * Test harness: a real kinesis-local on free loopback ports, started through the production stack
  * code (same preload, same persistence) under a temporary CLICKOPS_HOME.
  */
-import {CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient} from '@aws-sdk/client-kinesis'
+import {CreateStreamCommand, DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand} from '@aws-sdk/client-kinesis'
 import {NodeHttpHandler} from '@smithy/node-http-handler'
 import {mkdtemp, rm} from 'node:fs/promises'
 import {Agent} from 'node:http'
@@ -111,4 +111,31 @@ export async function waitActive(client: KinesisClient, name: string, timeoutMs 
 /** Production clients (HTTP/1.1 handler, adaptive retries) for a harness instance. */
 export function productionClients(local: KinesisLocal) {
   return createClients(local.target)
+}
+
+/** Every record of a stream, counted by reading each shard from its start. */
+export async function countRecords(client: KinesisClient, stream: string): Promise<number> {
+  const {Shards = []} = await client.send(new ListShardsCommand({StreamName: stream}))
+  let count = 0
+  for (const shard of Shards) {
+    let iterator = (await client.send(new GetShardIteratorCommand({ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON', StreamName: stream}))).ShardIterator
+    while (iterator) {
+      const page = await client.send(new GetRecordsCommand({Limit: 10_000, ShardIterator: iterator}))
+      count += page.Records?.length ?? 0
+      if ((page.Records?.length ?? 0) === 0 && (page.MillisBehindLatest ?? 0) === 0) break
+      iterator = page.NextShardIterator
+    }
+  }
+  return count
+}
+
+/** A client for the kinesis-local of a private stack env (CLICKOPS_KINESIS_PORT). */
+export function clientFor(env: Record<string, string>, maxAttempts = 3): KinesisClient {
+  return new KinesisClient({
+    credentials: {accessKeyId: 'test', secretAccessKey: 'test'},
+    endpoint: `http://127.0.0.1:${env.CLICKOPS_KINESIS_PORT}`,
+    maxAttempts,
+    region: 'us-east-1',
+    requestHandler: new NodeHttpHandler(),
+  })
 }

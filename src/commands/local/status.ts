@@ -10,6 +10,7 @@ export default class LocalStatusCommand extends LocalCommand<typeof LocalStatusC
     const config = await this.localConfig()
     const {localStatus} = await import('../../lib/local/stack.js')
     const status = await localStatus(config)
+    if (status.recovered) this.warn(status.recovered)
     if (!this.jsonEnabled()) this.log(renderLocalStatus(status))
     return status
   }

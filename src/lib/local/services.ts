@@ -2,14 +2,14 @@
  * The processes of the embedded stack. Each service says how to start it, which ports it takes and
  * how to tell it is healthy. The stack (stack.ts) starts them in order and stops them in reverse.
  */
-import {readFile, rename, stat} from 'node:fs/promises'
+import {copyFile, readFile, rename, stat} from 'node:fs/promises'
 import {createRequire} from 'node:module'
-import {dirname, join} from 'node:path'
+import {basename, dirname, join} from 'node:path'
 import {fileURLToPath, pathToFileURL} from 'node:url'
 
 import {apisDir} from '../gateway/state.js'
 import type {LocalConfig, LocalPortName} from './config.js'
-import {sleep} from './process.js'
+import {ensurePrivateDir} from './files.js'
 
 export interface LaunchSpec {
   /** Arguments after the node executable. */
@@ -29,14 +29,19 @@ export interface ServiceSpec {
   endpoint(config: LocalConfig): string
   /** Called before the service starts; may return a notice for the user. */
   beforeStart?(config: LocalConfig): Promise<string | undefined>
-  /** Called before the service is stopped, to make sure nothing it holds is lost. */
-  beforeStop?(config: LocalConfig): Promise<unknown>
+  /** Called after the service stopped, with the moment the stop began; may return a notice for the user. */
+  afterStop?(config: LocalConfig, since: Date): Promise<string | undefined>
+  /** How long it may take to stop after SIGTERM before it is killed (default 10 s). */
+  stopGraceMs?: number
 }
 
 const require = createRequire(import.meta.url)
 
 /** The preload that forces every listening socket onto loopback (`node -r`). */
 export const LOOPBACK_PRELOAD = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'assets', 'loopback-preload.cjs')
+
+/** The preload that makes kinesis-local's store crash-safe and its stop lossless (`node -r`). */
+export const STORE_PRELOAD = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'assets', 'store-preload.cjs')
 
 export function kinesisLocalMain(): string {
   return require.resolve('kinesis-local/main.js')
@@ -56,14 +61,15 @@ export const kinesisService: ServiceSpec = {
   launch(config) {
     const main = kinesisLocalMain()
     return {
-      args: ['-r', LOOPBACK_PRELOAD, main],
+      args: ['-r', LOOPBACK_PRELOAD, '-r', STORE_PRELOAD, main],
       env: {
         KINESIS_MOCK_PLAIN_PORT: String(config.ports.kinesis),
         KINESIS_MOCK_TLS_PORT: String(config.ports.kinesisTls),
         KINESIS_MOCK_CERT_PATH: join(dirname(main), 'server.json'),
         SHOULD_PERSIST_DATA: 'true',
         LOAD_DATA_IF_EXISTS: 'true',
-        PERSIST_PATH: join(config.dataDir, 'kinesis'),
+        PERSIST_PATH: dirname(kinesisStoreFile(config)),
+        PERSIST_FILE_NAME: basename(kinesisStoreFile(config)),
         PERSIST_INTERVAL,
         SHARD_LIMIT: String(config.shardLimit),
         LOG_LEVEL: 'WARN',
@@ -73,13 +79,20 @@ export const kinesisService: ServiceSpec = {
   },
   healthUrl: (config) => `http://127.0.0.1:${config.ports.kinesis}/healthcheck`,
   endpoint: (config) => `http://127.0.0.1:${config.ports.kinesis}`,
-  beforeStart: (config) => setAsideUnreadable(join(config.dataDir, 'kinesis', 'kinesis-data.json')),
-  beforeStop: (config) => awaitPersisted(join(config.dataDir, 'kinesis', 'kinesis-data.json')),
+  async beforeStart(config) {
+    await ensurePrivateDir(dirname(kinesisStoreFile(config)))
+    return setAsideUnreadable(kinesisStoreFile(config))
+  },
+  afterStop: checkSavedSince,
+  // The preload saves once more after SIGTERM (up to two save intervals) and gives up after 25 s.
+  stopGraceMs: 30_000,
 }
 
 /**
- * kinesis-local cannot start on an empty or truncated store (a process killed mid-write leaves one).
- * Such a file is moved aside, named with the time, so the stack starts and nothing is deleted.
+ * kinesis-local cannot start on an empty or truncated store. The store-preload makes every save
+ * atomic, so that should not happen any more; a store written by an earlier clickops, or damaged by
+ * hand, is still handled: it is moved aside, named with the time, and the previous complete save
+ * (`<store>.previous`) takes its place when there is one. Nothing is deleted.
  */
 export async function setAsideUnreadable(file: string): Promise<string | undefined> {
   let text: string
@@ -88,41 +101,38 @@ export async function setAsideUnreadable(file: string): Promise<string | undefin
   } catch {
     return undefined
   }
+  if (isJson(text)) return undefined
+  const aside = `${file}.unreadable-${new Date().toISOString().replaceAll(':', '-')}`
+  await rename(file, aside)
+  const what = `kinesis-local's stored data could not be read (${text.length === 0 ? 'empty' : 'truncated'} file); moved it to ${aside}`
+  const previous = `${file}.previous`
+  if (isJson(await readFile(previous, 'utf8').catch(() => ''))) {
+    await copyFile(previous, file)
+    return `${what} and started from the previous save.`
+  }
+  return `${what} and started with no streams.`
+}
+
+function isJson(text: string): boolean {
   try {
     JSON.parse(text)
-    return undefined
+    return true
   } catch {
-    const aside = `${file}.unreadable-${new Date().toISOString().replaceAll(':', '-')}`
-    await rename(file, aside)
-    return `kinesis-local's stored data could not be read (${text.length === 0 ? 'empty' : 'truncated'} file); moved it to ${aside} and started with no streams.`
+    return false
   }
 }
 
+/** kinesis-local's store: its one data file. */
+export const kinesisStoreFile = (config: LocalConfig) => join(config.dataDir, 'kinesis', 'kinesis-data.json')
+
 /**
- * kinesis-local rewrites its data file every PERSIST_INTERVAL but does not flush on SIGTERM. Before
- * stopping it, wait for one complete write that started after this call, so every record accepted
- * before `local down` is on disk; the next write is then a whole interval away.
+ * After kinesis-local stopped: whether its last save happened after the stop began (the preload
+ * saves once more on SIGTERM and exits only then). If not, say what may be missing.
  */
-export async function awaitPersisted(file: string, timeoutMs = 10_000): Promise<boolean> {
-  const since = Date.now()
-  const deadline = since + timeoutMs
-  let lastSize = -1
-  while (Date.now() < deadline) {
-    const info = await stat(file).catch(() => undefined)
-    if (info && info.mtimeMs > since) {
-      if (info.size === lastSize) {
-        try {
-          JSON.parse(await readFile(file, 'utf8'))
-          return true
-        } catch {
-          /* still being written */
-        }
-      }
-      lastSize = info.size
-    }
-    await sleep(50)
-  }
-  return false
+export async function checkSavedSince(config: LocalConfig, since: Date): Promise<string | undefined> {
+  const info = await stat(kinesisStoreFile(config)).catch(() => undefined)
+  if (!info || info.mtimeMs >= since.getTime()) return undefined
+  return `kinesis-local could not save its data before it stopped (see ${join(config.logDir, 'kinesis.log')}): records accepted after ${info.mtime.toISOString()} are not on disk.`
 }
 
 /**

@@ -10,7 +10,7 @@ import {join} from 'node:path'
 
 import {PortInUseError} from '../../../src/lib/errors.js'
 import {resolveLocalConfig, type LocalConfig} from '../../../src/lib/local/config.js'
-import {freePort, isAlive} from '../../../src/lib/local/process.js'
+import {freePort, isAlive, processIdentity, sleep} from '../../../src/lib/local/process.js'
 import {kinesisService, setAsideUnreadable} from '../../../src/lib/local/services.js'
 import {ensureLocalStack, localDown, localStatus, localUp} from '../../../src/lib/local/stack.js'
 import {createStream, startKinesisLocal, type KinesisLocal} from '../../helpers/kinesis-local.js'
@@ -112,7 +112,8 @@ describe('local stack resilience', () => {
     const {port} = slow.address() as {port: number}
     const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {stdio: 'ignore'})
     try {
-      const service = {endpoint: `http://127.0.0.1:${port}`, healthUrl: `http://127.0.0.1:${port}/`, log: join(home, 'x.log'), name: 'kinesis', pid: child.pid!, ports: {}, startedAt: new Date().toISOString()}
+      const identity = await waitForIdentity(child.pid!)
+      const service = {endpoint: `http://127.0.0.1:${port}`, healthUrl: `http://127.0.0.1:${port}/`, identity, log: join(home, 'x.log'), name: 'kinesis', pid: child.pid!, ports: {}, startedAt: new Date().toISOString()}
       await mkdir(config.dir, {recursive: true})
       await writeFile(config.stateFile, JSON.stringify({services: [service], startedAt: service.startedAt, version: 1}))
       const ensured = await ensureLocalStack(config, {services: [kinesisService]})
@@ -169,3 +170,12 @@ describe('local stack persistence', () => {
     expect(seen.sort()).to.deep.equal(entries.map((e) => e.Data.toString()).sort())
   })
 })
+
+/** The identity of a freshly spawned child, once it runs its own program (not the parent's image). */
+async function waitForIdentity(pid: number, program = '-e') {
+  for (;;) {
+    const identity = await processIdentity(pid)
+    if (identity?.commandLine.includes(program)) return {commandLine: identity.commandLine, startTime: identity.startTime}
+    await sleep(10)
+  }
+}

@@ -14,6 +14,7 @@ const RUN = fileURLToPath(new URL('fixtures/backtest-run.ts', import.meta.url))
 
 interface Run {
   ms: number
+  cpuMs: number
   maxRssMiB: number
   policies: {policy: string; minutesOverLimit: number | null; throttledRecords: number | null; shardHours: number | null; cost: number; calls: Record<string, number>}[]
 }
@@ -38,16 +39,17 @@ const bench: Bench = {
   async run(): Promise<BenchFigure[]> {
     const figures: BenchFigure[] = []
     const big = run('diurnal,hot-user=35:0.02,peak=40000rps,days=14,shards=64')
+    // CPU time (user + system) of the run: one core's work, whatever else the machine is doing.
     figures.push({
-      details: {maxRssMiB: round(big.maxRssMiB), policies: big.policies},
-      met: big.ms <= 5000,
-      name: '14 days × 1,440 minutes × 64 shards through all five policies (clickops every 5 min)',
+      details: {maxRssMiB: round(big.maxRssMiB), policies: big.policies, wallMs: round(big.ms)},
+      met: big.cpuMs <= 5000,
+      name: '14 days × 1,440 minutes × 64 shards through all five policies (clickops every 5 min), CPU time',
       target: '≤ 5 s on one core',
       unit: 'ms',
-      value: round(big.ms),
+      value: round(big.cpuMs),
     })
     const wide = run('diurnal,peak=5000000rps,days=1,shards=10000')
-    figures.push({details: {policies: wide.policies}, name: '1 day × 10,000 shards through all five policies: time', unit: 'ms', value: round(wide.ms)})
+    figures.push({details: {policies: wide.policies, wallMs: round(wide.ms)}, name: '1 day × 10,000 shards through all five policies: CPU time', unit: 'ms', value: round(wide.cpuMs)})
     figures.push({name: '1 day × 10,000 shards through all five policies: peak RSS', unit: 'MiB', value: round(wide.maxRssMiB)})
     for (const spec of README_TRACES) {
       const r = run(spec)

@@ -12,11 +12,11 @@
  * A trace range's load is spread evenly over it and its known keys stay at their hash
  * (src/lib/backtest/layout.ts), so a new layout gets its part of the load as the planner projects it.
  */
-import {MAX_SHARDS_PER_STREAM, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND} from '../kinesis/limits.js'
+import {MAX_SHARDS_PER_STREAM, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND, UPDATE_SHARD_COUNT_WINDOW_MS} from '../kinesis/limits.js'
 import {shardLoadFromBuckets, utilization} from '../load/model.js'
 import {DEFAULT_TOP_KEYS} from '../load/stream.js'
 import type {KeyLoad, ShardLoad} from '../load/types.js'
-import {budgetAt, type ScalingEvent} from '../scaling/history.js'
+import {budgetAt, formatHistory, parseHistory, type ScalingEvent} from '../scaling/history.js'
 import {planScaling, type PlanInput, type ScalingPlan} from '../scaling/planner.js'
 import type {ScalingPolicy} from '../scaling/policy.js'
 import {PRICES, putPayloadUnits, RESHARD_TIME, updateShardCountMs} from './costs.js'
@@ -125,7 +125,7 @@ interface Pending {
 class SimulatedStream {
   layout: SimShard[]
   readonly ids = new ShardIds()
-  readonly history: ScalingEvent[] = []
+  history: ScalingEvent[] = []
   pending?: Pending
   lastChangeMinute?: number
   windows = new Map<string, Window>()
@@ -250,7 +250,12 @@ export function runBacktest(opts: BacktestOptions): BacktestReport {
         }
         const plan = planScaling(input)
         opts.onPlan?.(i, input, plan)
-        if (plan.blocked === undefined && plan.runnableSteps > 0) applyPlan(sim, plan, i, nowMs, opts.reshardTimeMs)
+        if (plan.blocked === undefined && plan.runnableSteps > 0) {
+          applyPlan(sim, plan, i, nowMs, opts.reshardTimeMs)
+          // The planner reads the history from the stream's tag: what the tag keeps (the rolling
+          // 24 h and the latest entry, within 256 characters), no more.
+          sim.history = parseHistory(formatHistory(sim.history, new Date(nowMs))).events
+        }
         else if (plan.blocked?.kind === 'budget') sim.result.budgetRefusals++
         continue
       }
@@ -269,6 +274,7 @@ export function runBacktest(opts: BacktestOptions): BacktestReport {
         continue
       }
       sim.history.push({at: nowMs, from: n, to})
+      if (sim.history.length > 20) sim.history = sim.history.filter((e) => e.at > nowMs - UPDATE_SHARD_COUNT_WINDOW_MS)
       sim.result.calls.updateShardCount++
       const ms = updateShardCountMs(n, to, opts.reshardTimeMs)
       sim.pending = {calls: {...ZERO_CALLS(), updateShardCount: 1}, decidedAt: nowMs, effectiveMinute: i + 1 + Math.ceil(ms / MINUTE_MS), from: n, layout: uniformLayout(to, sim.ids)}
@@ -395,8 +401,8 @@ function shardLoads(sim: SimulatedStream, windowMinutes: number): ShardLoad[] {
   const out: ShardLoad[] = []
   for (const s of sim.layout) {
     const w = sim.windows.get(s.shardId)!
-    const bytes = new Float64Array(w.filled)
-    const records = new Float64Array(w.filled)
+    const bytes = new Array<number>(w.filled)
+    const records = new Array<number>(w.filled)
     let keys: Map<string, {bytes: number; records: number; peak: number}> | undefined
     for (let k = 0; k < w.filled; k++) {
       const at = (w.next - w.filled + k + windowMinutes) % windowMinutes

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, UsageError} from '../../cli/base-command.js'
 import {table} from '../../cli/output.js'
+import {StatusLine} from '../../cli/status-line.js'
 import type {BacktestReport, BacktestRun, PolicyName, PolicyResult} from '../../lib/backtest/index.js'
 import {formatDuration, parseDuration} from '../../lib/parse.js'
 import Scale from '../scale.js'
@@ -18,16 +19,23 @@ Each policy sees only the minutes up to its decision, waits the modelled reshard
 
 Reported per policy: minutes with a shard over its write limit and the records over it, minutes over the target, the peak shard utilisation, shard-hours and their cost at list prices, and the calls made. --html writes one self-contained page with a chart per policy.
 
-Exit codes: 0 done, 2 invalid input (a bad flag, a trace line: the line and field are named).`
+History: --from D on AWS (CloudWatch shard metrics, the default with 24h), --trace FILE, or --synthetic SPEC.
+
+Exit codes: 0 done, 2 invalid input (a bad flag, a trace line: the line and field are named), 3 no such stream, 5 AWS refused or unreachable.`
 
   static override examples = [
     {command: '<%= config.bin %> scale backtest --synthetic diurnal,hot-user=35:0.3,peak=5000rps,days=3', description: 'Try it on a built-in trace: a daily cycle with one user sending 30% of the records.'},
     {command: '<%= config.bin %> scale backtest --trace week.ndjson --strategy targeted --html backtest.html', description: 'Replay a recorded trace with the targeted strategy and write the chart.'},
+    {command: '<%= config.bin %> scale backtest --target aws --stream clickstream --from 14d --save-trace two-weeks.ndjson', description: 'Replay the last two weeks of CloudWatch shard metrics, and keep them as a trace file.'},
     {command: '<%= config.bin %> scale backtest --synthetic diurnal,launch,days=3 --compare clickops,alarm --json', description: 'Only two policies, one JSON document.'},
     {command: '<%= config.bin %> scale backtest --synthetic diurnal,days=14,shards=64 --save-trace two-weeks.ndjson', description: 'Keep the generated trace as a file.'},
   ]
 
   static override flags = {
+    from: Flags.string({
+      description: 'On AWS: replay the last D of CloudWatch shard metrics (IncomingBytes, IncomingRecords, WriteProvisionedThroughputExceeded, one-minute sums; needs enhanced monitoring), at most 15d, e.g. 14d. Default 24h when neither --trace nor --synthetic is given.',
+      helpValue: 'DURATION',
+    }),
     trace: Flags.string({description: 'A trace file to replay: NDJSON, one line per minute (see the README), e.g. from --save-trace or `clickops heat --record`.', helpValue: 'FILE'}),
     synthetic: Flags.string({
       description: 'A built-in seeded trace instead: diurnal, hot-user=KEY:SHARE, peak=Nrps, days=N, shards=N, launch, growth=P%, seed=N, e.g. diurnal,hot-user=35:0.3,peak=5000rps,days=3.',
@@ -66,7 +74,10 @@ Exit codes: 0 done, 2 invalid input (a bad flag, a trace line: the line and fiel
     if (!(price >= 0) || flags['price-shard-hour'].trim() === '') throw new UsageError(`--price-shard-hour must be a price in US dollars, e.g. 0.015, not ${flags['price-shard-hour']}.`)
     validateStreamNameOnly(flags.stream)
 
-    const [{loadPolicyFile, resolvePolicy}, {runBacktestCommand}] = await Promise.all([import('../../lib/scaling/policy.js'), import('../../lib/backtest/index.js')])
+    const [{loadPolicyFile, resolvePolicy}, {CLOUDWATCH_ONE_MINUTE_RETENTION_MS: CLOUDWATCH_RETENTION_MS, readCloudWatchTrace, runBacktestCommand}] = await Promise.all([
+      import('../../lib/scaling/policy.js'),
+      import('../../lib/backtest/index.js'),
+    ])
     const file = flags.policy === undefined ? undefined : await loadPolicyFile(flags.policy)
     const {policy} = resolvePolicy({
       file,
@@ -85,6 +96,39 @@ Exit codes: 0 done, 2 invalid input (a bad flag, a trace line: the line and fiel
     })
     if (policy.windowMs < 60_000) throw new UsageError(`The window ${formatDuration(policy.windowMs)} is under a minute; a trace has one line per minute.`, 'Use e.g. --window 15m.')
 
+    const fromCloudWatch = flags.from !== undefined || (flags.trace === undefined && flags.synthetic === undefined)
+    let trace: import('../../lib/backtest/trace.js').Trace | undefined
+    if (fromCloudWatch && (flags.trace !== undefined || flags.synthetic !== undefined)) throw new UsageError('Give one history: --from (CloudWatch), --trace or --synthetic.')
+    if (fromCloudWatch) {
+      const windowMs = parseDuration(flags.from ?? '24h', '--from')
+      if (windowMs < 60_000) throw new UsageError(`--from ${flags.from} is under a minute.`, 'Use e.g. --from 14d.')
+      if (windowMs > CLOUDWATCH_RETENTION_MS) throw new UsageError(`--from ${flags.from} reaches past CloudWatch's 15 days of one-minute data.`, 'Use --from 15d or less.')
+      const target = this.target()
+      if (target.kind === 'local' && target.endpoints.cloudwatch === undefined) {
+        throw new UsageError(
+          'There is no CloudWatch on the embedded local stack, so no history to read.',
+          'Give --trace FILE (record one with `clickops heat --record FILE`) or --synthetic SPEC, or use --target aws.',
+        )
+      }
+      const {clients, stream} = await this.connect()
+      const [kinesis, cloudwatch] = await Promise.all([clients.kinesis(), clients.cloudwatch()])
+      this.note(`Reading ${formatDuration(windowMs)} of CloudWatch shard metrics for stream ${stream}…`)
+      const line = new StatusLine({enabled: Boolean(process.stderr.isTTY) && !this.jsonEnabled()})
+      try {
+        trace = await readCloudWatchTrace({
+          cloudwatch,
+          kinesis,
+          now: new Date(),
+          onProgress: (p) => line.update(() => `GetMetricData: ${p.chunksDone} of ${p.chunks} batches of 500 queries done, ${p.calls} calls`),
+          streamName: stream,
+          targetName: target.kind,
+          windowMs,
+        })
+      } finally {
+        line.stop()
+      }
+    }
+
     const run: BacktestRun = await runBacktestCommand({
       checkEveryMs,
       htmlPath: flags.html,
@@ -96,6 +140,7 @@ Exit codes: 0 done, 2 invalid input (a bad flag, a trace line: the line and fiel
       saveTracePath: flags['save-trace'],
       streamName: flags.stream,
       synthetic: flags.synthetic,
+      ...(trace === undefined ? {} : {trace}),
       tracePath: flags.trace,
     })
     const result: BacktestResult = {...run.report, ...(run.savedTrace ? {savedTrace: run.savedTrace} : {}), ...(run.html ? {html: run.html} : {})}

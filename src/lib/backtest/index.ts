@@ -22,6 +22,8 @@ import {parseSyntheticSpec, syntheticTrace} from './synthetic.js'
 import {formatTrace, parseTrace, type Trace} from './trace.js'
 
 export interface BacktestArgs {
+  /** A trace read already (CloudWatch); else --trace or --synthetic. */
+  trace?: Trace
   tracePath?: string
   synthetic?: string
   saveTracePath?: string
@@ -71,7 +73,7 @@ export async function saveTrace(trace: Trace, path: string): Promise<void> {
 }
 
 export async function runBacktestCommand(args: BacktestArgs): Promise<BacktestRun> {
-  const trace = await loadTrace(args)
+  const trace = args.trace ?? (await loadTrace(args))
   const report = runBacktest({
     checkEveryMs: args.checkEveryMs,
     policies: args.policies,
@@ -99,4 +101,11 @@ export async function runBacktestCommand(args: BacktestArgs): Promise<BacktestRu
 }
 
 export type {BacktestReport, PolicyName, PolicyResult} from './simulate.js'
+export {CLOUDWATCH_ONE_MINUTE_RETENTION_MS} from '../kinesis/limits.js'
+
+/** The CloudWatch history (its module, and the CloudWatch SDK with it, loaded only when asked for). */
+export async function readCloudWatchTrace(args: import('./cloudwatch.js').CloudWatchTraceArgs): Promise<import('./cloudwatch.js').CloudWatchTrace> {
+  const {readCloudWatchTrace: read} = await import('./cloudwatch.js')
+  return read(args)
+}
 export {POLICY_NAMES} from './simulate.js'

@@ -70,9 +70,15 @@ export function uniformLayout(count: number, ids: ShardIds): SimShard[] {
   return uniformRanges(count).map((r) => simShard(ids.id(), r.start, r.end))
 }
 
-/** The layout of a trace minute's ranges (sorted by start). */
+/** The layout of a trace minute's ranges (sorted by start); of overlapping ranges (a reshard minute) the first is kept. */
 export function layoutOf(shards: readonly TraceShard[], ids: ShardIds): SimShard[] {
-  return shards.map((s) => simShard(ids.id(), BigInt(s.startingHashKey), BigInt(s.endingHashKey)))
+  const out: SimShard[] = []
+  for (const s of shards) {
+    const start = BigInt(s.startingHashKey)
+    if (out.length > 0 && start <= out.at(-1)!.end) continue
+    out.push(simShard(ids.id(), start, BigInt(s.endingHashKey)))
+  }
+  return out
 }
 
 /** The index of the shard holding `hash` (binary search; -1 when none does). */

@@ -174,7 +174,7 @@ export function runBacktest(opts: BacktestOptions): BacktestReport {
   const priceShardHour = opts.priceShardHour ?? PRICES.shardHour
   const first = trace.minute(0)
   const initial = (ids: ShardIds) => (first.length > 0 ? layoutOf(first, ids) : uniformLayout(opts.initialShards ?? 1, ids))
-  const initialShards = first.length > 0 ? first.length : (opts.initialShards ?? 1)
+  const initialShards = initial(new ShardIds()).length
 
   const names = POLICY_NAMES.filter((p) => opts.policies.includes(p))
   const describe = (p: PolicyName) =>

@@ -170,7 +170,10 @@ export async function collectCloudWatchLoad(args: CloudWatchLoadArgs): Promise<L
         streamBytes[k] += bytes[k]
         streamRecords[k] += records[k]
       }
-      return shardLoadFromBuckets(id, {bytes, records, throttles: values.get(`s${i}_t`) ?? 0}, KINESIS_METRIC_PERIOD_SECONDS)
+      const throttles = values.get(`s${i}_t`)
+      const load = shardLoadFromBuckets(id, {bytes, records, throttles: throttles ?? 0}, KINESIS_METRIC_PERIOD_SECONDS)
+      if (args.withSums) load.sums = {bytes: Array.from(bytes), records: Array.from(records), ...(throttles ? {throttles: Array.from(throttles)} : {})}
+      return load
     })
     if (streamLevel.length > 0) streamThrottles = sum(values.get('stream_t')!)
   } else {

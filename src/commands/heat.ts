@@ -38,6 +38,7 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
     {command: '<%= config.bin %> heat --target aws --source stream --window 2m', description: 'Per-second peaks and hot keys on AWS by reading the stream itself.'},
     {command: '<%= config.bin %> heat --once --sort heat', description: 'One snapshot as a table, hottest shard first.'},
     {command: '<%= config.bin %> heat --json | jq \'.shards | max_by(.peakUtilization)\'', description: 'The typed snapshot as JSON.'},
+    {command: '<%= config.bin %> heat --record session.ndjson', description: 'Watch live and keep every whole minute as a trace, to replay with `clickops scale backtest --trace session.ndjson`.'},
   ]
 
   static override flags = {
@@ -55,6 +56,10 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
     for: Flags.string({
       description: 'Close the live view after this long, e.g. 30s (for demos and screen recordings). Default: until q or Ctrl-C.',
       helpValue: '<duration>',
+    }),
+    record: Flags.string({
+      description: 'Append each whole minute seen to this trace file (NDJSON, the `clickops scale backtest --trace` format) as it runs, e.g. session.ndjson.',
+      helpValue: 'FILE',
     }),
     sort: Flags.option({
       default: 'hash' as const,
@@ -94,10 +99,12 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
     const cloudwatch = source === 'cloudwatch' ? await clients.cloudwatch() : undefined
     // The live view reads Ctrl-C as a key itself; a snapshot stops on the first, and quits on the second.
     const stop = interruptible({signals: live ? [] : ['SIGINT']})
-    const args = {cloudwatch, kinesis, signal: stop.signal, source, streamName: stream, targetName: target.kind, windowMs}
+    const args = {cloudwatch, kinesis, signal: stop.signal, source, streamName: stream, targetName: target.kind, windowMs, withSums: flags.record !== undefined}
+    const recording = flags.record === undefined ? undefined : await this.recorder(flags.record)
 
     if (live) {
-      const feed = openLoadFeed(args)
+      const opened = openLoadFeed(args)
+      const feed = recording === undefined ? opened : {...opened, close: () => opened.close(), next: async (now: Date) => recording.add(await opened.next(now))}
       try {
         // React's production build (the development one checks every element): chosen at import.
         process.env.NODE_ENV ??= 'production'
@@ -126,6 +133,11 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
     } finally {
       stop.dispose()
     }
+    if (recording !== undefined) {
+      const written = await recording.write(snapshot)
+      this.note(written === 0 ? `No whole minute in the window yet to record in ${flags.record}.` : `Recorded ${written} minute${written === 1 ? '' : 's'} in ${flags.record}.`)
+      for (const s of snapshot.shards) delete s.sums
+    }
     const {hotShardCandidate} = await import('../lib/scaling/candidate.js')
     const candidate = hotShardCandidate(snapshot.shards, snapshot.windowSeconds)
     const result: HeatResult = {...snapshot, region, target: target.kind, ...(candidate ? {splitCandidate: candidate} : {})}
@@ -134,5 +146,24 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
       this.log(heatTable(snapshot, {candidate, sort: flags.sort, target: target.kind}))
     }
     return result
+  }
+
+  /** The trace recorder for --record: appends after the file's last minute. */
+  private async recorder(path: string): Promise<{add(s: LoadSnapshot): Promise<LoadSnapshot>; write(s: LoadSnapshot): Promise<number>}> {
+    const {appendTraceLines, lastRecordedMinute, TraceRecorder} = await import('../lib/backtest/record.js')
+    const recorder = new TraceRecorder(await lastRecordedMinute(path))
+    const write = async (s: LoadSnapshot) => {
+      const lines = recorder.lines(s)
+      await appendTraceLines(path, lines)
+      return lines.length
+    }
+    return {
+      async add(s) {
+        await write(s)
+        for (const shard of s.shards) delete shard.sums
+        return s
+      },
+      write,
+    }
   }
 }

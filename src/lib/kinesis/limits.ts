@@ -35,6 +35,8 @@ export const RETENTION_HOURS_MAX = 8760
 export const GET_METRIC_DATA_MAX_QUERIES = 500
 export const GET_METRIC_DATA_MAX_DATAPOINTS = 100_800
 export const KINESIS_METRIC_PERIOD_SECONDS = 60
+/** CloudWatch keeps one-minute datapoints for 15 days. */
+export const CLOUDWATCH_ONE_MINUTE_RETENTION_MS = 15 * 24 * 60 * 60 * 1000
 
 /** Tags: 50 per stream, key ≤ 128 chars, value ≤ 256 chars. */
 export const MAX_TAGS_PER_STREAM = 50

@@ -78,7 +78,7 @@ export async function fetchMetricData(
   cloudwatch: CloudWatchClient,
   queries: readonly PlannedQuery[],
   window: {startMs: number; endMs: number; buckets: number},
-  options: {concurrency?: number; signal?: AbortSignal; cost?: LoadCost} = {},
+  options: {concurrency?: number; signal?: AbortSignal; cost?: LoadCost; onCall?: (done: {calls: number; chunks: number; chunksDone: number}) => void} = {},
 ): Promise<Map<string, Float64Array>> {
   const values = new Map<string, Float64Array>()
   for (const q of queries) values.set(q.id, new Float64Array(window.buckets))
@@ -86,6 +86,8 @@ export async function fetchMetricData(
   const limit = pLimit(options.concurrency ?? DEFAULT_METRIC_CONCURRENCY)
   const chunks: PlannedQuery[][] = []
   for (let i = 0; i < queries.length; i += GET_METRIC_DATA_MAX_QUERIES) chunks.push(queries.slice(i, i + GET_METRIC_DATA_MAX_QUERIES))
+  let calls = 0
+  let chunksDone = 0
   await Promise.all(
     chunks.map((chunk) =>
       limit(async () => {
@@ -114,6 +116,9 @@ export async function fetchMetricData(
             }
           }
           nextToken = page.NextToken
+          calls++
+          if (nextToken === undefined || nextToken === '') chunksDone++
+          options.onCall?.({calls, chunks: chunks.length, chunksDone})
         } while (nextToken !== undefined && nextToken !== '')
       }),
     ),
@@ -165,7 +170,10 @@ export async function collectCloudWatchLoad(args: CloudWatchLoadArgs): Promise<L
         streamBytes[k] += bytes[k]
         streamRecords[k] += records[k]
       }
-      return shardLoadFromBuckets(id, {bytes, records, throttles: values.get(`s${i}_t`) ?? 0}, KINESIS_METRIC_PERIOD_SECONDS)
+      const throttles = values.get(`s${i}_t`)
+      const load = shardLoadFromBuckets(id, {bytes, records, throttles: throttles ?? 0}, KINESIS_METRIC_PERIOD_SECONDS)
+      if (args.withSums) load.sums = {bytes: Array.from(bytes), records: Array.from(records), ...(throttles ? {throttles: Array.from(throttles)} : {})}
+      return load
     })
     if (streamLevel.length > 0) streamThrottles = sum(values.get('stream_t')!)
   } else {

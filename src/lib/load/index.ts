@@ -35,6 +35,8 @@ export interface CollectLoadArgs {
   topKeys?: number
   /** Concurrent GetMetricData calls (cloudwatch) or shards read at once (stream). */
   concurrency?: number
+  /** Keep each shard's per-bucket sums in the snapshot (ShardLoad.sums), for `heat --record`. */
+  withSums?: boolean
 }
 
 /** A live load source: each next(now) is a snapshot over [now − window, now]. */

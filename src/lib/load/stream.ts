@@ -27,6 +27,8 @@ export interface StreamLoadArgs {
   targetName?: string
   concurrency?: number
   topKeys?: number
+  /** Keep the per-second sums in the snapshot (ShardLoad.sums). */
+  withSums?: boolean
   /** Injected for tests (the reader's pacing); default the system clock. */
   clock?: ReaderClock
 }
@@ -103,7 +105,9 @@ export class StreamLoadFeed {
         streamBytes[k] += buckets.bytes[k]
         streamRecords[k] += buckets.records[k]
       }
-      return shardLoadFromBuckets(id, buckets, 1, acc.topKeys(topN))
+      const load = shardLoadFromBuckets(id, buckets, 1, acc.topKeys(topN))
+      if (this.args.withSums) load.sums = {bytes: Array.from(buckets.bytes), records: Array.from(buckets.records)}
+      return load
     })
 
     const notices = [

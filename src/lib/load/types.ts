@@ -36,6 +36,8 @@ export interface ShardLoad {
   series: number[]
   /** Hottest keys, most records first (stream source only). */
   topKeys?: KeyLoad[]
+  /** Per-bucket sums across the window, oldest first, only when asked for (`withSums`: `heat --record`). */
+  sums?: {bytes: number[]; records: number[]; throttles?: number[]}
   /**
    * True when the figures are not this shard's own but the stream total split by the shard's share
    * of the hash-key space (CloudWatch with enhanced monitoring off: `streamLevelOnly`).

@@ -112,7 +112,17 @@ describe('local stack durability', function () {
         while (isAlive(pid)) await sleep(10)
         kills.push(insideSave ? 'inside a save' : 'at random')
 
-        const {notices} = await localUp(local.config, {services: [kinesisService]})
+        // The kernel may hold the killed process's listening socket a moment longer: wait for the port.
+        let notices: string[] = []
+        for (let attempt = 0; ; attempt++) {
+          try {
+            notices = (await localUp(local.config, {services: [kinesisService]})).notices
+            break
+          } catch (error) {
+            if ((error as Error).name !== 'PortInUseError' || attempt >= 40) throw error
+            await sleep(250)
+          }
+        }
         expect(notices).to.deep.equal([])
         // What was acknowledged one interval (and the save that follows it) before the kill.
         const owed = [...history].reverse().find(([at]) => at <= killedAt - 2 * INTERVAL_MS)?.[1] ?? history[0][1]

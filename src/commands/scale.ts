@@ -85,24 +85,8 @@ Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (
     const {flags} = this
     // Everything about the input is checked before any AWS call.
     const target = this.target()
-    const [{loadPolicyFile, resolvePolicy, sourceFor}, {defaultSource}] = await Promise.all([import('../lib/scaling/policy.js'), import('../lib/load/model.js')])
-    const file = flags.policy === undefined ? undefined : await loadPolicyFile(flags.policy)
-    const resolved: ResolvedPolicy = resolvePolicy({
-      file,
-      flags: {
-        basis: flags.basis,
-        'cooldown-in': flags['cooldown-in'],
-        'cooldown-out': flags['cooldown-out'],
-        'max-shards': flags['max-shards'],
-        'min-shards': flags['min-shards'],
-        'scale-in-margin': flags['scale-in-margin'],
-        source: flags.source,
-        strategy: flags.strategy,
-        'target-utilization': flags['target-utilization'],
-        window: flags.window,
-      },
-      stream: flags.stream,
-    })
+    const [{policyFromFlags, sourceFor}, {defaultSource}] = await Promise.all([import('../lib/scaling/policy.js'), import('../lib/load/model.js')])
+    const resolved: ResolvedPolicy = await policyFromFlags(flags, flags.stream)
     const policy = resolved.policy
     const source = sourceFor(policy, defaultSource(target.kind), resolved.origins.window === 'flag' ? '--window' : 'window')
     if (source === 'cloudwatch' && target.kind === 'local' && target.endpoints.cloudwatch === undefined) {

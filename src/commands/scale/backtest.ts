@@ -74,26 +74,11 @@ Exit codes: 0 done, 2 invalid input (a bad flag, a trace line: the line and fiel
     if (!(price >= 0) || flags['price-shard-hour'].trim() === '') throw new UsageError(`--price-shard-hour must be a price in US dollars, e.g. 0.015, not ${flags['price-shard-hour']}.`)
     validateStreamNameOnly(flags.stream)
 
-    const [{loadPolicyFile, resolvePolicy}, {CLOUDWATCH_ONE_MINUTE_RETENTION_MS: CLOUDWATCH_RETENTION_MS, readCloudWatchTrace, runBacktestCommand}] = await Promise.all([
+    const [{policyFromFlags}, {CLOUDWATCH_ONE_MINUTE_RETENTION_MS: CLOUDWATCH_RETENTION_MS, readCloudWatchTrace, runBacktestCommand}] = await Promise.all([
       import('../../lib/scaling/policy.js'),
       import('../../lib/backtest/index.js'),
     ])
-    const file = flags.policy === undefined ? undefined : await loadPolicyFile(flags.policy)
-    const {policy} = resolvePolicy({
-      file,
-      flags: {
-        basis: flags.basis,
-        'cooldown-in': flags['cooldown-in'],
-        'cooldown-out': flags['cooldown-out'],
-        'max-shards': flags['max-shards'],
-        'min-shards': flags['min-shards'],
-        'scale-in-margin': flags['scale-in-margin'],
-        strategy: flags.strategy,
-        'target-utilization': flags['target-utilization'],
-        window: flags.window,
-      },
-      stream: flags.stream,
-    })
+    const {policy} = await policyFromFlags(flags, flags.stream)
     if (policy.windowMs < 60_000) throw new UsageError(`The window ${formatDuration(policy.windowMs)} is under a minute; a trace has one line per minute.`, 'Use e.g. --window 15m.')
 
     const fromCloudWatch = flags.from !== undefined || (flags.trace === undefined && flags.synthetic === undefined)

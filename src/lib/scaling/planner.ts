@@ -103,6 +103,8 @@ export interface ScalingPlan {
     merges: {shardIds: string[]; utilization: number}[]
     /** Split and merge calls the whole layout takes (`steps` holds at most what one run makes). */
     calls: number
+    /** Every shard of the resulting layout at or under the target (hot keys aside). */
+    fits: boolean
   }
   basis: Basis
   targetUtilization: number
@@ -555,7 +557,7 @@ export function planScaling(input: PlanInput): ScalingPlan {
 
 /** True when the plan's resulting layout keeps every shard at or under the target (hot keys aside). */
 function fits(plan: ScalingPlan, profiles: Profiles): boolean {
-  if (plan.strategy === 'targeted') return (plan as ScalingPlan & {fitsTarget?: boolean}).fitsTarget ?? true
+  if (plan.strategy === 'targeted') return plan.targeted?.fits ?? true
   if (plan.neededShards === null) return false
   if (plan.decision === 'hold') {
     // Holding on an uneven layout can leave a shard over the target that a uniform count would fix.
@@ -702,9 +704,9 @@ export function planTargeted(input: PlanInput, profiles: Profiles = buildProfile
   base.decision = decision
   base.targetShards = layout.openShards
   base.neededShards = layout.neededShards
-  ;(base as ScalingPlan & {fitsTarget?: boolean}).fitsTarget = layout.maxUtilization <= target + 1e-9
   base.targeted = {
     calls: layout.totalSteps,
+    fits: layout.maxUtilization <= target + 1e-9,
     merges: layout.merges,
     splits: layout.splits.map((sp) => ({newStartingHashKeys: sp.cuts, partUtilizations: sp.after, parts: sp.parts, shardId: sp.shardId, utilization: sp.before})),
   }

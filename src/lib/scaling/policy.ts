@@ -163,6 +163,17 @@ export async function loadPolicyFile(path: string): Promise<PolicyFile> {
 }
 
 /**
+ * The policy from a command's parsed flags: the policy file (`policy`) loaded when given, and every
+ * setting of POLICY_KEYS the flags hold (any other flag is ignored). Throws UsageError.
+ */
+export async function policyFromFlags(flags: Record<string, unknown> & {policy?: string}, stream: string): Promise<ResolvedPolicy> {
+  const file = flags.policy === undefined ? undefined : await loadPolicyFile(flags.policy)
+  const settings: RawSettings = {}
+  for (const key of POLICY_KEYS) if (flags[key] !== undefined) settings[key] = flags[key]
+  return resolvePolicy({flags: settings, stream, ...(file === undefined ? {} : {file})})
+}
+
+/**
  * The policy for `stream`: flags over the file's stream entry over the file's top level over the
  * defaults. Throws UsageError on any invalid or inconsistent value.
  */

@@ -4,7 +4,7 @@ import {Command, Flags} from '@oclif/core'
 import {keyValues, table} from './output.js'
 import {BaseCommand} from './base-command.js'
 import type {LocalStatus} from '../lib/local/stack.js'
-import {formatDuration} from '../lib/parse.js'
+import {formatDuration} from '../lib/format.js'
 
 export abstract class LocalCommand<T extends typeof Command> extends BaseCommand<T> {
   static override baseFlags = {} as typeof BaseCommand.baseFlags

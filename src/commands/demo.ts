@@ -3,6 +3,7 @@ import {Errors, Flags} from '@oclif/core'
 import {BaseCommand, UsageError} from '../cli/base-command.js'
 import {inCi, style} from '../cli/output.js'
 import type {DemoStep} from '../lib/demo/steps.js'
+import {formatPercent} from '../lib/format.js'
 
 export interface DemoStepResult {
   id: string
@@ -67,7 +68,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
       if (step.id === 'plan' && options.targetUtilization === undefined) {
         const hottest = await this.hottestPeak(options.stream)
         options.targetUtilization = demoTarget(hottest)
-        this.note(`\nThe hottest shard peaked at ${Math.round(hottest * 100)}% of its write limit; the demo aims at ${Math.round(options.targetUtilization * 100)}% (--target-utilization sets it).`)
+        this.note(`\nThe hottest shard peaked at ${formatPercent(hottest, 0)} of its write limit; the demo aims at ${formatPercent(options.targetUtilization, 0)} (--target-utilization sets it).`)
         steps = demoSteps(options)
         step = steps[i]
       }

@@ -5,7 +5,8 @@ import {BaseCommand, ClickopsError, ExitCode, UsageError} from '../cli/base-comm
 import {interruptible} from '../cli/interrupt.js'
 import {inCi} from '../cli/output.js'
 import type {LoadSnapshot, LoadSourceName} from '../lib/load/types.js'
-import {formatDuration, parseDuration} from '../lib/parse.js'
+import {formatDuration} from '../lib/format.js'
+import {parseDuration} from '../lib/parse.js'
 
 export type HeatResult = LoadSnapshot & {
   target: string

@@ -6,8 +6,8 @@ import {style, table} from '../cli/output.js'
 import type {ScalingRun} from '../lib/scaling/index.js'
 import type {PolicyKey, ResolvedPolicy, ScalingPolicy, SettingOrigin} from '../lib/scaling/policy.js'
 import type {LoadSourceName} from '../lib/load/types.js'
-import {formatDuration, parseDuration} from '../lib/parse.js'
-import {pct} from '../lib/scaling/planner.js'
+import {parseDuration} from '../lib/parse.js'
+import {formatDuration, formatPercentShort as pct} from '../lib/format.js'
 
 export type ScaleResult = ScalingRun & {
   target: string

@@ -2,6 +2,7 @@ import {BaseCommand} from '../cli/base-command.js'
 import {keyValues, table} from '../cli/output.js'
 import type {IngestionApiInfo} from '../lib/gateway/endpoint.js'
 import type {StreamStatus} from '../lib/kinesis/status.js'
+import {formatPercent} from '../lib/format.js'
 
 /** `api`: the stream's ingestion API (null: none provisioned); `apiError`: why it could not be looked up. */
 export type StatusResult = StreamStatus & {target: string; region: string; api: IngestionApiInfo | null; apiError?: string}
@@ -44,6 +45,6 @@ function render(s: StatusResult): string {
     ['tags', tags || '(none)'],
     ['api', s.api ? `${s.api.invokeUrl} (stage ${s.api.stage}, ${s.api.apiKeyRequired ? 'API key required' : 'no API key'})` : s.apiError ? `unknown: ${s.apiError}` : 'none (`clickops provision` creates it)'],
   ])
-  const rows = s.openShards.map((sh) => [sh.shardId, `${sh.hashSpacePercent.toFixed(2)}%`, sh.startingHashKey, sh.endingHashKey])
+  const rows = s.openShards.map((sh) => [sh.shardId, formatPercent(sh.hashSpacePercent / 100, 2), sh.startingHashKey, sh.endingHashKey])
   return `${head}\n\n${table(['open shard', 'hash space', 'starting hash key', 'ending hash key'], rows, {align: ['left', 'right', 'right', 'right']})}`
 }

@@ -20,20 +20,8 @@ export function parseDuration(value: string, flag = 'duration'): number {
   return Math.round(total)
 }
 
-/** Formats milliseconds compactly: 90_000 → `1m30s`. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`
-  let s = Math.round(ms / 1000)
-  const parts: string[] = []
-  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) {
-    if (s >= size) {
-      parts.push(`${Math.floor(s / size)}${unit}`)
-      s %= size
-    }
-  }
-  if (s > 0 || parts.length === 0) parts.push(`${s}s`)
-  return parts.join('')
-}
+/** Kept here for the modules that import it from parse; the definition lives in format.ts. */
+export {formatDuration} from './format.js'
 
 /** An ISO-8601 time or a duration ago (`10m` = ten minutes before `now`). */
 export function parseTime(value: string, now: Date, flag = 'time'): Date {

@@ -4,7 +4,8 @@ import {BaseCommand, UsageError} from '../../cli/base-command.js'
 import {table} from '../../cli/output.js'
 import {StatusLine} from '../../cli/status-line.js'
 import type {BacktestReport, BacktestRun, PolicyName, PolicyResult} from '../../lib/backtest/index.js'
-import {formatDuration, parseDuration} from '../../lib/parse.js'
+import {formatDecimal, formatDuration, formatIntOrDash as int, formatPercent} from '../../lib/format.js'
+import {parseDuration} from '../../lib/parse.js'
 import Scale from '../scale.js'
 
 export type BacktestResult = BacktestReport & {savedTrace?: string; html?: string}
@@ -142,22 +143,20 @@ function validateStreamNameOnly(name: string): void {
   if (!/^[a-zA-Z0-9_.-]{1,128}$/.test(name)) throw new UsageError(`--stream "${name}" is not a valid stream name.`)
 }
 
-const int = (n: number | null) => (n === null ? '–' : Math.round(n).toLocaleString('en-US'))
-
 function render(r: BacktestResult): string {
   const rows = r.policies.map((p: PolicyResult) => [
     p.policy,
     int(p.minutesOverLimit),
     int(p.throttledRecords),
     int(p.minutesOverTarget),
-    p.peakUtilization === null ? '–' : `${Math.round(p.peakUtilization * 100)}%`,
-    p.shardHours === null ? '–' : p.shardHours.toFixed(1),
+    p.peakUtilization === null ? '–' : formatPercent(p.peakUtilization, 0),
+    p.shardHours === null ? '–' : formatDecimal(p.shardHours, 1),
     p.policy === 'on-demand' ? '–' : `${p.minShards}–${p.maxShards}`,
-    `$${p.cost.toFixed(2)}`,
+    `$${formatDecimal(p.cost, 2)}`,
     p.policy === 'on-demand' ? '–' : `${p.calls.updateShardCount} / ${p.calls.split} / ${p.calls.merge}`,
   ])
   const lines = [
-    `${r.source}: ${r.from} to ${r.to} (${int(r.minutes)} minutes), ${r.initialShards} shards at the start; target ${Math.round(r.targetUtilization * 100)}%; clickops checks every ${formatDuration(r.checkEveryMs)}`,
+    `${r.source}: ${r.from} to ${r.to} (${int(r.minutes)} minutes), ${r.initialShards} shards at the start; target ${formatPercent(r.targetUtilization, 0)}; clickops checks every ${formatDuration(r.checkEveryMs)}`,
     '',
     table(['policy', 'min over limit', 'records over limit', 'min over target', 'peak', 'shard-hours', 'shards', 'cost', 'USC / split / merge'], rows, {
       align: ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],

@@ -22,6 +22,7 @@ import {asStreamNotFound} from '../kinesis/status.js'
 import {fetchMetricData, metricWindow, planQueries, SHARD_METRICS} from '../load/cloudwatch.js'
 import {identityOf} from '../load/shards.js'
 import {MINUTE_MS, type Trace, type TraceShard} from './trace.js'
+import {formatInt} from '../format.js'
 
 /** Shard-minutes held in memory at most (three metrics of 8 bytes each: about 240 MB). */
 export const MAX_SHARD_MINUTES = 10_000_000
@@ -56,7 +57,7 @@ export async function readCloudWatchTrace(args: CloudWatchTraceArgs): Promise<Cl
   const window = metricWindow(args.now, args.windowMs)
   if (shards.length * window.buckets > MAX_SHARD_MINUTES) {
     throw new UsageError(
-      `${shards.length} shards × ${window.buckets} minutes is more history than one backtest holds (${MAX_SHARD_MINUTES.toLocaleString('en-US')} shard-minutes).`,
+      `${shards.length} shards × ${window.buckets} minutes is more history than one backtest holds (${formatInt(MAX_SHARD_MINUTES)} shard-minutes).`,
       'Use a shorter --from.',
     )
   }

@@ -4,6 +4,7 @@
  * the minutes over the write limit marked, and the summary table. No script, no network.
  */
 import type {BacktestReport, PolicyResult} from './simulate.js'
+import {formatDecimal, formatPercent} from '../format.js'
 
 const COLORS: Record<string, string> = {alarm: '#d95f02', average: '#7570b3', clickops: '#1b9e77', tiered: '#e7298a'}
 const W = 900
@@ -11,7 +12,7 @@ const H = 180
 const PAD = 36
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({'"': '&quot;', '&': '&amp;', "'": '&#39;', '<': '&lt;', '>': '&gt;'})[c]!)
-const fmt = (n: number | null, digits = 0) => (n === null ? '–' : n.toLocaleString('en-US', {maximumFractionDigits: digits, minimumFractionDigits: digits}))
+const fmt = (n: number | null, digits = 0) => (n === null ? '–' : formatDecimal(n, digits))
 
 function polyline(values: readonly number[], max: number): string {
   const n = Math.max(1, values.length - 1)
@@ -44,7 +45,7 @@ export function renderHtml(report: BacktestReport): string {
   const rows = report.policies
     .map(
       (p) =>
-        `<tr><td>${esc(p.policy)}</td><td>${fmt(p.minutesOverLimit)}</td><td>${fmt(p.throttledRecords)}</td><td>${fmt(p.minutesOverTarget)}</td><td>${p.peakUtilization === null ? '–' : `${Math.round(p.peakUtilization * 100)}%`}</td><td>${fmt(p.shardHours, 1)}</td><td>$${fmt(p.cost, 2)}</td><td>${p.calls.updateShardCount} / ${p.calls.split} / ${p.calls.merge}</td></tr>`,
+        `<tr><td>${esc(p.policy)}</td><td>${fmt(p.minutesOverLimit)}</td><td>${fmt(p.throttledRecords)}</td><td>${fmt(p.minutesOverTarget)}</td><td>${p.peakUtilization === null ? '–' : formatPercent(p.peakUtilization, 0)}</td><td>${fmt(p.shardHours, 1)}</td><td>$${fmt(p.cost, 2)}</td><td>${p.calls.updateShardCount} / ${p.calls.split} / ${p.calls.merge}</td></tr>`,
     )
     .join('\n')
   const charts = report.policies.filter((p) => p.policy !== 'on-demand').map((p) => chart(report, p)).join('\n')
@@ -53,7 +54,7 @@ export function renderHtml(report: BacktestReport): string {
 <style>body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}td:first-child,th:first-child{text-align:left}figure{margin:1.5em 0}.over{opacity:.8}</style>
 </head><body>
 <h1>Backtest of ${esc(report.streamName)}</h1>
-<p>${esc(report.source)}: ${esc(report.from)} to ${esc(report.to)}, ${fmt(report.minutes)} minutes, ${report.initialShards} shards at the start, target ${Math.round(report.targetUtilization * 100)}%. Recorded throttles: ${fmt(report.recorded.throttledRecords)} records in ${fmt(report.recorded.minutesWithThrottles)} minutes (the model on the recorded layout: ${fmt(report.recorded.modelThrottledRecords)} in ${fmt(report.recorded.modelMinutesOverLimit)}).</p>
+<p>${esc(report.source)}: ${esc(report.from)} to ${esc(report.to)}, ${fmt(report.minutes)} minutes, ${report.initialShards} shards at the start, target ${formatPercent(report.targetUtilization, 0)}. Recorded throttles: ${fmt(report.recorded.throttledRecords)} records in ${fmt(report.recorded.minutesWithThrottles)} minutes (the model on the recorded layout: ${fmt(report.recorded.modelThrottledRecords)} in ${fmt(report.recorded.modelMinutesOverLimit)}).</p>
 <table><thead><tr><th>policy</th><th>minutes over limit</th><th>records over limit</th><th>minutes over target</th><th>peak</th><th>shard-hours</th><th>cost</th><th>UpdateShardCount / split / merge</th></tr></thead>
 <tbody>
 ${rows}

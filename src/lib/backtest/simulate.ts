@@ -26,6 +26,7 @@ import {averagePolicy} from './peers/average.js'
 import {tieredPolicy} from './peers/tiered.js'
 import type {PeerPolicy, StreamView} from './peers/types.js'
 import {MINUTE_MS, type Trace} from './trace.js'
+import {formatPercent} from '../format.js'
 
 export const POLICY_NAMES = ['clickops', 'average', 'alarm', 'tiered', 'on-demand'] as const
 export type PolicyName = (typeof POLICY_NAMES)[number]
@@ -179,7 +180,7 @@ export function runBacktest(opts: BacktestOptions): BacktestReport {
   const names = POLICY_NAMES.filter((p) => opts.policies.includes(p))
   const describe = (p: PolicyName) =>
     p === 'clickops'
-      ? `clickops scale (strategy ${policy.strategy}, target ${Math.round(target * 100)}%, ${policy.basis} over ${windowMinutes} min, every ${checkEvery} min)`
+      ? `clickops scale (strategy ${policy.strategy}, target ${formatPercent(target, 0)}, ${policy.basis} over ${windowMinutes} min, every ${checkEvery} min)`
       : p === 'on-demand'
         ? 'on-demand capacity mode: AWS scales it; cost only'
         : PEERS[p].describe

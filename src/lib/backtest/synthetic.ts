@@ -21,6 +21,7 @@ import {UsageError} from '../errors.js'
 import {hashKeyOf, uniformRanges} from '../kinesis/hashkey.js'
 import {MAX_SHARDS_PER_STREAM} from '../kinesis/limits.js'
 import {MINUTE_MS, type Trace, type TraceShard} from './trace.js'
+import {formatInt} from '../format.js'
 
 export interface SyntheticSpec {
   diurnal: boolean
@@ -63,7 +64,7 @@ function share(text: string, part: string): number {
 }
 
 function whole(text: string, part: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) bad(part, `needs a whole number from ${min} to ${max.toLocaleString('en-US')}.`)
+  if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) bad(part, `needs a whole number from ${min} to ${formatInt(max)}.`)
   return Number(text)
 }
 

@@ -7,6 +7,7 @@
  */
 import {UsageError} from '../errors.js'
 import {hash32, type Random} from './random.js'
+import {formatInt} from '../format.js'
 
 export const DEFAULT_USERS = 1000
 export const MAX_USERS = 1_000_000
@@ -46,7 +47,7 @@ export function parseHotUser(value: string): HotUser {
 export function validateUserMix(options: UserMixOptions): void {
   const {hotUsers, skew, users} = options
   if (!Number.isInteger(users) || users < 1 || users > MAX_USERS) {
-    throw new UsageError(`--users must be a whole number from 1 to ${MAX_USERS.toLocaleString('en-US')}, not "${users}".`)
+    throw new UsageError(`--users must be a whole number from 1 to ${formatInt(MAX_USERS)}, not "${users}".`)
   }
   if (!Number.isFinite(skew) || skew < 0 || skew > MAX_SKEW) {
     throw new UsageError(`--skew must be a number from 0 (uniform) to ${MAX_SKEW}, not "${skew}".`, 'Typical values: 0.8 to 1.2 (web traffic).')

@@ -2,6 +2,7 @@
  * The steps of `clickops demo`: a pure list, so the command stays a loop and a test can read what
  * the demo will run. Each step is a real clickops command line the user can repeat by hand.
  */
+import {formatPercent} from '../format.js'
 
 export interface DemoOptions {
   stream: string
@@ -86,7 +87,7 @@ export function demoSteps(o: DemoOptions): DemoStep[] {
       id: 'send-direct',
       okExitCodes: [0],
       title: `Send ${o.directEvents} events straight to Kinesis`,
-      why: `PutRecords batches, partition key = user_id: user ${o.hotUser}'s ${Math.round(o.hotShare * 100)}% all land on one shard.`,
+      why: `PutRecords batches, partition key = user_id: user ${o.hotUser}'s ${formatPercent(o.hotShare, 0)} all land on one shard.`,
     },
     {
       args: [...s, '--window', '10m', '--sort', 'heat', ...(o.liveHeatSeconds > 0 ? ['--for', `${o.liveHeatSeconds}s`] : ['--once'])],
@@ -109,7 +110,7 @@ export function demoSteps(o: DemoOptions): DemoStep[] {
       command: 'scale',
       id: 'plan',
       okExitCodes: [0, 11],
-      title: `Plan the shard count for ${Math.round((o.targetUtilization ?? 0) * 100)}% target utilisation (dry run)`,
+      title: `Plan the shard count for ${formatPercent(o.targetUtilization ?? 0, 0)} target utilisation (dry run)`,
       why: 'Decided on the hottest projected shard, not the average; nothing changes yet.',
     },
     {

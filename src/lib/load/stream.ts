@@ -7,6 +7,7 @@
 import type {KinesisClient} from '@aws-sdk/client-kinesis'
 import pLimit from 'p-limit'
 
+import {formatInt as fmtInt, formatMiB as fmtMiB} from '../format.js'
 import {readShard, type ReaderClock, type ReaderEvent, type ShardBatch} from '../kinesis/reader.js'
 import {ShardAccumulator} from './accumulate.js'
 import {assembleSnapshot, recordBytes, shardLoadFromBuckets, type ShardIdentity} from './model.js'
@@ -168,10 +169,4 @@ export class StreamLoadFeed {
   }
 }
 
-function fmtInt(n: number): string {
-  return n.toLocaleString('en-US')
-}
 
-function fmtMiB(bytes: number): string {
-  return (bytes / (1024 * 1024)).toFixed(bytes < 1024 * 1024 ? 3 : 1)
-}

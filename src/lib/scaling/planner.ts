@@ -14,7 +14,7 @@ import {hashKeyOf} from '../kinesis/hashkey.js'
 import {MAX_SHARDS_PER_STREAM, UPDATE_SHARD_COUNT_MAX_FACTOR} from '../kinesis/limits.js'
 import {utilization} from '../load/model.js'
 import type {KeyLoad, ShardLoad} from '../load/types.js'
-import {formatDuration} from '../parse.js'
+import {formatDuration, formatInt as fmtInt, formatPercent, formatPercentShort as pct} from '../format.js'
 import {budgetAt, lastEvent, type Budget, type ScalingEvent} from './history.js'
 import type {Basis, ScalingPolicy, Strategy} from './policy.js'
 import {LoadProfile, type PointLoad, type RangeLoad} from './projection.js'
@@ -460,18 +460,9 @@ function limitedBy(needed: number | null, capped: number, max: number, hardMax: 
   return `Capped at ${fmtInt(capped)} shards.`
 }
 
-/** Utilisation as a percentage: whole percent, one decimal under 10%. */
-export function pct(u: number): string {
-  const p = u * 100
-  return `${p < 10 && p > 0 ? p.toFixed(1) : Math.round(p).toString()}%`
-}
 
 const shards = (n: number) => `${fmtInt(n)} shard${n === 1 ? '' : 's'}`
 
-/** 12345 → "12,345" (without Intl, whose first use costs tens of milliseconds). */
-function fmtInt(n: number): string {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',')
-}
 
 /** What stands in the way of a change now (budget aside): the stream's state, the history tag, cooldowns. */
 function changeBlock(decision: Decision, input: PlanInput, last: ScalingEvent | undefined): ScalingPlan['blocked'] {
@@ -624,7 +615,7 @@ export function describeHashKey(key: string): string {
   let power = ''
   if (k > 0n && (k & (k - 1n)) === 0n) power = `2^${k.toString(2).length - 1}, `
   const share = Number((k * 1_000_000n) / (1n << 128n)) / 10_000
-  return `${key} (${power}${share.toFixed(share < 10 ? 2 : 1)}% of the hash space)`
+  return `${key} (${power}${formatPercent(share / 100, share < 10 ? 2 : 1)} of the hash space)`
 }
 
 /** The targeted plan: SplitShard of the shards over the target where their traffic is, MergeShards of adjacent cold ones. */

@@ -19,7 +19,8 @@ import {readFile} from 'node:fs/promises'
 import {UsageError} from '../errors.js'
 import {MAX_SHARDS_PER_STREAM, UPDATE_SHARD_COUNT_WINDOW_MS} from '../kinesis/limits.js'
 import type {LoadSourceName} from '../load/types.js'
-import {formatDuration, parseDuration} from '../parse.js'
+import {formatDuration, formatInt} from '../format.js'
+import {parseDuration} from '../parse.js'
 
 export const BASES = ['peak', 'mean'] as const
 export type Basis = (typeof BASES)[number]
@@ -305,7 +306,7 @@ function toNumber(value: unknown, where: string): number {
 function toShardCount(value: unknown, where: string): number {
   const n = toNumber(value, where)
   if (!Number.isInteger(n) || n < 1 || n > MAX_SHARDS_PER_STREAM) {
-    throw new UsageError(`${where} must be a whole number of shards from 1 to ${MAX_SHARDS_PER_STREAM.toLocaleString('en-US')}, not ${JSON.stringify(value)}.`)
+    throw new UsageError(`${where} must be a whole number of shards from 1 to ${formatInt(MAX_SHARDS_PER_STREAM)}, not ${JSON.stringify(value)}.`)
   }
   return n
 }

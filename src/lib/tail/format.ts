@@ -2,7 +2,7 @@
  * How `tail` prints a record (json, pretty, raw) and its status line. Pure: colour comes in as a
  * function, so the command decides whether the terminal gets any.
  */
-import {formatDuration} from '../parse.js'
+import {formatDuration, formatInt, truncate} from '../format.js'
 import type {TailStart} from './plan.js'
 import {positionOf, type TailRecord} from './records.js'
 import type {TailSummary} from './tail.js'
@@ -104,19 +104,17 @@ export interface TailStatus {
   throttles: number
 }
 
-const count = (n: number) => n.toLocaleString('en-US')
 
 /** The status line: shards, scanned versus matched, lag; cut to `width` columns. */
 export function formatStatus(status: TailStatus, width = 120): string {
   const shards =
     status.shards.length === 1 ? status.shards[0] : status.shards.length === 0 ? 'no shard' : `${status.shards.length} shards`
   const lag = status.millisBehindLatest === undefined ? '?' : status.millisBehindLatest === 0 ? 'at the tip' : `${formatDuration(status.millisBehindLatest)} behind`
-  const parts = [`reading ${shards}`, `scanned ${count(status.scanned)}`, `matched ${count(status.matched)}`, lag]
-  if (status.throttles > 0) parts.push(`throttled ${count(status.throttles)}×`)
+  const parts = [`reading ${shards}`, `scanned ${formatInt(status.scanned)}`, `matched ${formatInt(status.matched)}`, lag]
+  if (status.throttles > 0) parts.push(`throttled ${formatInt(status.throttles)}×`)
   parts.push('Ctrl-C to stop')
   const line = parts.join(' · ')
-  const max = Math.max(20, width)
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line
+  return truncate(line, Math.max(20, width))
 }
 
 /** Where a tail starts, in words ("trim-horizon", an ISO time, "just after sequence number N"). */
@@ -138,12 +136,11 @@ export function describeStart(start: TailStart): string {
  * from with --after-sequence: a sequence number, or SEQUENCE:SUBSEQUENCE inside an aggregate).
  */
 export function formatSummary(s: TailSummary, limit?: number): string {
-  const n = (x: number) => x.toLocaleString('en-US')
   const why = {limit: `--limit ${limit} reached`, signal: 'stopped', tip: 'reached the tip', until: '--until reached'}[s.stoppedBy]
   const shards = s.shards.length === 1 ? s.shards[0] : `${s.shards.length} shards`
   const position = s.lastPosition ?? s.lastSequenceNumber
   const last = position === undefined ? '' : `; last position ${position}`
-  return `tail: ${why}: ${n(s.matched)} matching of ${n(s.scanned)} records scanned on ${shards}${last}.`
+  return `tail: ${why}: ${formatInt(s.matched)} matching of ${formatInt(s.scanned)} records scanned on ${shards}${last}.`
 }
 
 const shardsText = (shards: readonly string[]) => (shards.length === 1 ? shards[0] : `${shards.length} shards`)

@@ -7,6 +7,7 @@ import {Box, Text, Transform, useApp, useInput} from 'ink'
 import {useEffect, useMemo, useRef, useState} from 'react'
 
 import {style} from '../../cli/output.js'
+import {formatInt} from '../../lib/format.js'
 import {columnHeader, fitWidth, headerLines, rowLayout, shardRow, sortShards, type HeatMeta, type SortMode} from './format.js'
 import {useLoadFeed, useTerminalSize, type HeatFeed} from './hooks.js'
 
@@ -135,7 +136,7 @@ export function HeatApp(props: HeatAppProps) {
   const rows = sorted.slice(top, top + pageSize)
   const last = Math.min(sorted.length, top + pageSize)
   const status = [
-    sorted.length === 0 ? 'no open shards' : `shards ${(top + 1).toLocaleString('en-US')}–${last.toLocaleString('en-US')} of ${sorted.length.toLocaleString('en-US')}`,
+    sorted.length === 0 ? 'no open shards' : `shards ${formatInt(top + 1)}–${formatInt(last)} of ${formatInt(sorted.length)}`,
     `sort: ${sort === 'hash' ? 'hash range' : 'heat'}`,
     `updated ${feed.updatedAt?.toISOString().slice(11, 19) ?? '—'} UTC${feed.refreshing ? ' (refreshing…)' : ''}`,
     's sort · ↑↓ PgUp PgDn · q quit · ? help',

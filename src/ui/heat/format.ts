@@ -7,7 +7,7 @@ import {style, type Style} from '../../cli/output.js'
 import {heatLevel, type HeatLevel} from '../../lib/load/model.js'
 import type {LoadSnapshot, ShardLoad} from '../../lib/load/types.js'
 import {hotShardCandidate, type SplitCandidate} from '../../lib/scaling/candidate.js'
-import {formatDuration} from '../../lib/parse.js'
+import {formatBytes, formatCount, formatDuration, formatInt, formatPercent} from '../../lib/format.js'
 
 export type SortMode = 'hash' | 'heat'
 
@@ -22,25 +22,8 @@ export function paint(text: string, level: HeatLevel): string {
   return style(text, ...HEAT_STYLES[level])
 }
 
-/** 12.3%, 100.0%, 250% */
-export function fmtPercent(fraction: number): string {
-  const p = fraction * 100
-  return p < 1000 ? `${p.toFixed(1)}%` : `${Math.round(p)}%`
-}
-
-/** 512 B, 1.5 KiB, 12.0 MiB */
-export function fmtBytes(bytes: number): string {
-  if (bytes < 1024) return `${Math.round(bytes)} B`
-  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KiB`
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MiB`
-  return `${(bytes / 1024 ** 3).toFixed(1)} GiB`
-}
-
-/** 0.4, 12, 1,234 */
-export function fmtCount(n: number): string {
-  if (n > 0 && n < 10 && !Number.isInteger(n)) return n.toFixed(1)
-  return Math.round(n).toLocaleString('en-US')
-}
+/** The shared formatters under the names the heat view has always used. */
+export {formatBytes as fmtBytes, formatCount as fmtCount, formatPercent as fmtPercent} from '../../lib/format.js'
 
 const BARS = '▁▂▃▄▅▆▇█'
 
@@ -113,7 +96,7 @@ export function fmtKeys(shard: ShardLoad, max = 3): string {
   if (shard.topKeys === undefined) return ''
   return shard.topKeys
     .slice(0, max)
-    .map((k) => `${displayKey(k.partitionKey)} ${Math.round(k.share * 100)}%`)
+    .map((k) => `${displayKey(k.partitionKey)} ${formatPercent(k.share, 0)}`)
     .join(' · ')
 }
 
@@ -188,15 +171,15 @@ export function columnHeader(layout: RowLayout, keysLabel = 'hot keys (share)'):
 export function shardRow(s: ShardLoad, layout: RowLayout, color = true): string {
   const throttled = s.writeThrottles > 0
   const id = (s.estimated ? `${s.shardId}~` : s.shardId).slice(0, COLS.shard).padEnd(COLS.shard)
-  const util = fmtPercent(s.meanUtilization).padStart(COLS.util)
-  const peak = fmtPercent(s.peakUtilization).padStart(COLS.peak)
+  const util = formatPercent(s.meanUtilization).padStart(COLS.util)
+  const peak = formatPercent(s.peakUtilization).padStart(COLS.peak)
   const cells = [
     id,
     color ? paint(util, heatLevel(s.meanUtilization, throttled ? 1 : 0)) : util,
     color ? paint(peak, heatLevel(s.peakUtilization, throttled ? 1 : 0)) : peak,
-    fmtBytes(s.bytesPerSecond).padStart(COLS.bytes),
-    fmtCount(s.recordsPerSecond).padStart(COLS.records),
-    fmtCount(s.writeThrottles).padStart(COLS.throttles),
+    formatBytes(s.bytesPerSecond).padStart(COLS.bytes),
+    formatCount(s.recordsPerSecond).padStart(COLS.records),
+    formatCount(s.writeThrottles).padStart(COLS.throttles),
   ]
   if (layout.spark > 0) cells.push(sparkline(s.series, layout.spark, color))
   if (layout.keys > 0) {
@@ -238,12 +221,12 @@ export function headerLines(snapshot: LoadSnapshot, meta: HeatMeta, width: numbe
   const utilB = capB > 0 ? snapshot.totalBytesPerSecond / capB : 0
   const hot = hottest(snapshot)
   const second = [
-    `${open.toLocaleString('en-US')} open shards`,
-    `throttles ${fmtCount(snapshot.writeThrottles)}`,
-    ...(hot === undefined ? [] : [`hottest ${hot.shardId} peak ${fmtPercent(hot.peakUtilization)}`]),
+    `${formatInt(open)} open shards`,
+    `throttles ${formatCount(snapshot.writeThrottles)}`,
+    ...(hot === undefined ? [] : [`hottest ${hot.shardId} peak ${formatPercent(hot.peakUtilization)}`]),
   ].join(' · ')
   const level = heatLevel(Math.max(utilR, utilB), snapshot.writeThrottles)
-  const totals = `in ${fmtCount(snapshot.totalRecordsPerSecond)} rec/s of ${fmtCount(capR)} (${fmtPercent(utilR)}) · ${fmtBytes(snapshot.totalBytesPerSecond)}/s of ${fmtBytes(capB)}/s (${fmtPercent(utilB)})`
+  const totals = `in ${formatCount(snapshot.totalRecordsPerSecond)} rec/s of ${formatCount(capR)} (${formatPercent(utilR)}) · ${formatBytes(snapshot.totalBytesPerSecond)}/s of ${formatBytes(capB)}/s (${formatPercent(utilB)})`
   let third = color ? paint(totals, level) : totals
   const room = width - totals.length - 3
   if (snapshot.streamSeries !== undefined && room >= 10) third += ` · ${sparkline(snapshot.streamSeries, Math.min(60, room), color)}`
@@ -259,9 +242,9 @@ export function headerLines(snapshot: LoadSnapshot, meta: HeatMeta, width: numbe
  */
 export function candidateText(c: SplitCandidate, fullKey: boolean): string {
   const key = fullKey ? c.newStartingHashKey : `${c.newStartingHashKey.slice(0, 8)}…`
-  const at = `${(Number((BigInt(c.newStartingHashKey) * 10_000n) >> 128n) / 100).toFixed(1)}% of the hash space`
+  const at = `${formatPercent(Number((BigInt(c.newStartingHashKey) * 10_000n) >> 128n) / 10_000)} of the hash space`
   const how = c.weighted ? 'weighted by its hottest keys' : 'the midpoint: no keys known, load taken as even'
-  const lead = `split ${c.shardId} at ${key} (${at}, ${how}): ${fmtPercent(c.lower)} | ${fmtPercent(c.upper)}`
+  const lead = `split ${c.shardId} at ${key} (${at}, ${how}): ${formatPercent(c.lower)} | ${formatPercent(c.upper)}`
   const key1 = c.hotKey === undefined ? '' : ` · key "${displayKey(c.hotKey)}" alone is over the limit: no split relieves it`
   return `${lead}${key1} · clickops scale --strategy targeted`
 }

@@ -2,9 +2,9 @@
 import {keyValues, table} from '../../cli/output.js'
 import {heatLevel} from '../../lib/load/model.js'
 import type {LoadSnapshot} from '../../lib/load/types.js'
-import {formatDuration} from '../../lib/parse.js'
+import {formatBytes, formatCount, formatDuration, formatInt, formatPercent} from '../../lib/format.js'
 import type {SplitCandidate} from '../../lib/scaling/candidate.js'
-import {candidateText, fmtBytes, fmtCount, fmtKeys, fmtPercent, hottest, paint, sortShards, sparkline, type SortMode} from './format.js'
+import {candidateText, fmtKeys, hottest, paint, sortShards, sparkline, type SortMode} from './format.js'
 
 export const TABLE_SPARK_WIDTH = 20
 
@@ -19,25 +19,25 @@ export function heatTable(snapshot: LoadSnapshot, options: {target: string; sort
     ['target', options.target],
     ['source', `${snapshot.source} (${snapshot.source === 'stream' ? 'per-second peaks' : 'per-minute sums'})`],
     ['window', `${formatDuration(snapshot.windowSeconds * 1000)} (${snapshot.from} – ${snapshot.to})`],
-    ['open shards', open.toLocaleString('en-US')],
-    ['records/s', `${fmtCount(snapshot.totalRecordsPerSecond)} of ${fmtCount(capR)} (${fmtPercent(capR > 0 ? snapshot.totalRecordsPerSecond / capR : 0)})`],
-    ['bytes/s', `${fmtBytes(snapshot.totalBytesPerSecond)} of ${fmtBytes(capB)} (${fmtPercent(capB > 0 ? snapshot.totalBytesPerSecond / capB : 0)})`],
-    ['write throttles', fmtCount(snapshot.writeThrottles)],
-    ['hottest shard', hot === undefined ? undefined : `${hot.shardId} (peak ${fmtPercent(hot.peakUtilization)})`],
+    ['open shards', formatInt(open)],
+    ['records/s', `${formatCount(snapshot.totalRecordsPerSecond)} of ${formatCount(capR)} (${formatPercent(capR > 0 ? snapshot.totalRecordsPerSecond / capR : 0)})`],
+    ['bytes/s', `${formatBytes(snapshot.totalBytesPerSecond)} of ${formatBytes(capB)} (${formatPercent(capB > 0 ? snapshot.totalBytesPerSecond / capB : 0)})`],
+    ['write throttles', formatCount(snapshot.writeThrottles)],
+    ['hottest shard', hot === undefined ? undefined : `${hot.shardId} (peak ${formatPercent(hot.peakUtilization)})`],
     ['split candidate', options.candidate === undefined ? undefined : candidateText(options.candidate, true)],
   ])
   const withKeys = snapshot.source === 'stream'
   const rows = sortShards(snapshot.shards, options.sort).map((s) => {
     const throttled = s.writeThrottles > 0 ? 1 : 0
-    const util = fmtPercent(s.meanUtilization)
-    const peak = fmtPercent(s.peakUtilization)
+    const util = formatPercent(s.meanUtilization)
+    const peak = formatPercent(s.peakUtilization)
     const row: string[] = [
       s.estimated ? `${s.shardId}~` : s.shardId,
       color ? paint(util, heatLevel(s.meanUtilization, throttled)) : util,
       color ? paint(peak, heatLevel(s.peakUtilization, throttled)) : peak,
-      fmtBytes(s.bytesPerSecond),
-      fmtCount(s.recordsPerSecond),
-      fmtCount(s.writeThrottles),
+      formatBytes(s.bytesPerSecond),
+      formatCount(s.recordsPerSecond),
+      formatCount(s.writeThrottles),
       sparkline(s.series, TABLE_SPARK_WIDTH, color),
     ]
     if (withKeys) row.push(fmtKeys(s))

@@ -2,7 +2,8 @@
  * A status line on stderr (a terminal only), redrawn at most ten times a second and cut to the
  * terminal's width. Used by the long-running commands (`send`, `tail`).
  */
-import {style} from './output.js'
+import {truncate} from '../lib/format.js'
+import {capability, styler} from './output.js'
 
 export interface StatusLineOptions {
   /** Off when stderr is not a terminal or under --json: every call is then a no-op. */
@@ -58,8 +59,9 @@ export class StatusLine {
     this.lastDraw = Date.now()
     const width = (process.stderr.columns || 160) - 1
     const raw = this.text()
-    const text = raw.length > width ? `${raw.slice(0, width - 1)}…` : raw
-    process.stderr.write(`\r\u001B[2K${this.options.dim ? style(text, 'dim') : text}`)
+    const text = truncate(raw, width)
+    // Its colour is stderr's to decide, not stdout's.
+    process.stderr.write(`\r\u001B[2K${this.options.dim ? styler(capability(process.stderr).colour)(text, 'dim') : text}`)
     this.shown = true
   }
 }

@@ -1,7 +1,7 @@
 import {Errors, Flags} from '@oclif/core'
 
 import {BaseCommand, UsageError} from '../cli/base-command.js'
-import {inCi, style} from '../cli/output.js'
+import {capability, style} from '../cli/output.js'
 import type {DemoStep} from '../lib/demo/steps.js'
 import {formatPercent} from '../lib/format.js'
 
@@ -49,7 +49,7 @@ export default class Demo extends BaseCommand<typeof Demo> {
     if (!/^\d{1,18}$/.test(this.flags['hot-user'])) throw new UsageError(`--hot-user must be a user id (digits), not "${this.flags['hot-user']}".`)
 
     const json = this.jsonEnabled()
-    const interactive = Boolean(process.stdout.isTTY) && !json && !inCi()
+    const interactive = capability(process.stdout).interactive && !json
     const {DEMO_DEFAULTS, commandLine, demoSteps, demoTarget, stepNumber} = await import('../lib/demo/steps.js')
     const options = {
       ...DEMO_DEFAULTS,

@@ -3,7 +3,8 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, ClickopsError, ExitCode, UsageError} from '../cli/base-command.js'
 import type {DestroyResult} from '../lib/provision/provision.js'
 import {interruptible} from '../cli/interrupt.js'
-import {renderPlan, STOPPING} from './provision.js'
+import {capability, terminalWidth} from '../cli/output.js'
+import {renderPlan, STOPPING} from '../cli/plan-table.js'
 
 export type {DestroyResult}
 
@@ -27,7 +28,8 @@ Order: WAF association, usage plan, API key, REST API (with its stages), IAM rol
 
   async run(): Promise<DestroyResult> {
     const dryRun = this.flags['dry-run']
-    const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY)
+    // A prompt needs a person at a terminal: not a CI job, not a pipe.
+    const interactive = capability(process.stdin).interactive && capability(process.stderr).interactive
     this.target()
     if (!dryRun && !this.flags.yes && !interactive) {
       throw new UsageError('destroy deletes the stream and its API, and needs a confirmation: this is not a terminal.', 'Pass --yes to confirm (or --dry-run to see what would be deleted).')
@@ -53,7 +55,7 @@ Order: WAF association, usage plan, API key, REST API (with its stages), IAM rol
       if (!dryRun && !this.flags.yes) {
         const plan = describePlan(await planDestroy(stream, deps))
         const changes = plan.filter((i) => isChange(i)).length
-        process.stderr.write(`${renderPlan(plan)}\n`)
+        process.stderr.write(`${renderPlan(plan, {colour: capability(process.stderr).colour, width: terminalWidth(process.stderr)})}\n`)
         if (changes === 0) {
           const result: DestroyResult = {applied: 0, changes: 0, dryRun: false, plan, region, stream, target: target.kind}
           if (!this.jsonEnabled()) this.log('Nothing to delete.')

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import type {SplitCandidate} from '../lib/scaling/candidate.js'
 import {BaseCommand, ClickopsError, ExitCode, UsageError} from '../cli/base-command.js'
 import {interruptible} from '../cli/interrupt.js'
-import {inCi} from '../cli/output.js'
+import {capability} from '../cli/output.js'
 import type {LoadSnapshot, LoadSourceName} from '../lib/load/types.js'
 import {formatDuration} from '../lib/format.js'
 import {parseDuration} from '../lib/parse.js'
@@ -93,7 +93,7 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
     const forMs = flags.for === undefined ? undefined : parseDuration(flags.for, '--for')
     if (forMs !== undefined && forMs < MIN_REFRESH_MS) throw new UsageError(`--for ${flags.for} is below 1s.`, 'Use e.g. 30s.')
     // CI=true: ink would draw only the last frame, so a CI job gets the snapshot, as off a terminal.
-    const live = !flags.once && !this.jsonEnabled() && !inCi() && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY)
+    const live = !flags.once && !this.jsonEnabled() && capability(process.stdout).interactive && capability(process.stdin).interactive
 
     const {clients, region, stream} = await this.connect()
     const [{collectLoad, openLoadFeed}, kinesis] = await Promise.all([import('../lib/load/index.js'), clients.kinesis()])
@@ -144,7 +144,7 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
     const result: HeatResult = {...snapshot, region, target: target.kind, ...(candidate ? {splitCandidate: candidate} : {})}
     if (!this.jsonEnabled()) {
       const {heatTable} = await import('../ui/heat/table.js')
-      this.log(heatTable(snapshot, {candidate, sort: flags.sort, target: target.kind}))
+      this.log(heatTable(snapshot, {candidate, color: capability(process.stdout).colour, sort: flags.sort, target: target.kind}))
     }
     return result
   }

@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {interruptible} from '../cli/interrupt.js'
-import {style, table, type Style} from '../cli/output.js'
-import type {PlanItem} from '../lib/provision/plan.js'
+import {style} from '../cli/output.js'
+import {renderPlan, STOPPING} from '../cli/plan-table.js'
 import type {ProvisionResult} from '../lib/provision/provision.js'
 
 export type {ProvisionResult}
@@ -100,18 +100,6 @@ Provision never reshards an existing stream: use \`clickops scale\` for that.`
       stop.dispose()
     }
   }
-}
-
-/** What the first Ctrl-C says while a plan is applied (provision, destroy): a re-run finishes it. */
-export const STOPPING = 'Stopping after the change under way (Ctrl-C again to stop at once; run the command again to finish).'
-
-const ACTION_STYLE: Record<string, Style[]> = {create: ['green'], delete: ['red'], skip: ['dim'], unchanged: ['dim'], update: ['yellow']}
-
-export function renderPlan(items: readonly PlanItem[]): string {
-  return table(
-    ['resource', 'name', 'action', 'reason'],
-    items.map((i) => [i.resource, i.name, style(i.action, ...(ACTION_STYLE[i.action] ?? [])), i.reason]),
-  )
 }
 
 function renderProvision(r: ProvisionResult): string {

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BaseCommand, UsageError} from '../cli/base-command.js'
+import {BaseCommand, ExitCode, UsageError} from '../cli/base-command.js'
 import {interruptible} from '../cli/interrupt.js'
 import {style, table} from '../cli/output.js'
 import type {ScalingRun} from '../lib/scaling/index.js'
@@ -147,7 +147,7 @@ function render(r: ScaleResult): string {
       const key = s.action === 'split' ? s.newStartingHashKey! : `${s.startingHashKey}–${s.adjacentEndingHashKey}`
       rows.push([String(s.step), `${s.action}${mark}`, shard, key, `${s.from} → ${s.to}`, pct(s.projectedMaxUtilization)])
     }
-    lines.push('', table(['step', 'action', 'shard', 'hash key', 'open shards', 'max util'], rows, {align: ['left', 'left', 'left', 'left', 'left', 'right']}))
+    lines.push('', table(['step', 'action', 'shard', 'hash key', 'open shards', 'max util'], rows, {align: ['left', 'left', 'left', 'left', 'left', 'right'], fit: ['wrap', 'wrap', 'wrap', 'truncate', 'wrap', 'wrap']}))
   } else if (plan.steps.length > 0 || r.load) {
     const rows: (string | number)[][] = [['now', String(plan.currentShards), pct(plan.current.maxUtilization), pct(plan.current.meanUtilization), String(plan.budget.left)]]
     for (const s of plan.steps) {
@@ -183,16 +183,16 @@ function verdict(r: ScaleResult): string {
         : style(`Nothing to do: ${plan.currentShards} shards fit the target.`, 'green')
     }
     case 'would-scale':
-      return style(`Dry run: would ${plan.decision} ${chain(plan.steps.filter((s) => s.runnable))} (exit 11). Nothing was changed.`, 'yellow')
+      return style(`Dry run: would ${plan.decision} ${chain(plan.steps.filter((s) => s.runnable))} (exit ${ExitCode.WOULD_SCALE}). Nothing was changed.`, 'yellow')
     case 'blocked':
-      return style(`Blocked: ${r.execution?.blocked?.message ?? plan.blocked?.message ?? 'a limit stands in the way.'} (exit 12)`, 'red')
+      return style(`Blocked: ${r.execution?.blocked?.message ?? plan.blocked?.message ?? 'a limit stands in the way.'} (exit ${ExitCode.BLOCKED})`, 'red')
     case 'interrupted':
-      return style(`Interrupted${r.execution?.applied.length ? ` after ${chain(r.execution.applied)}` : ''} (exit 130).`, 'yellow')
+      return style(`Interrupted${r.execution?.applied.length ? ` after ${chain(r.execution.applied)}` : ''} (exit ${ExitCode.INTERRUPTED}).`, 'yellow')
     case 'scaled': {
       const applied = r.execution?.applied ?? []
       const end = r.execution?.finalOpenShards === undefined ? '' : `; the stream has ${r.execution.finalOpenShards} open shards`
       const stop = r.execution?.blocked ? ` Stopped early: ${r.execution.blocked.message}` : ''
-      return style(`Scaled ${chain(applied)}${end} (exit 10).${stop}`, 'green')
+      return style(`Scaled ${chain(applied)}${end} (exit ${ExitCode.SCALED}).${stop}`, 'green')
     }
   }
 }

@@ -45,6 +45,11 @@ function render(s: StatusResult): string {
     ['tags', tags || '(none)'],
     ['api', s.api ? `${s.api.invokeUrl} (stage ${s.api.stage}, ${s.api.apiKeyRequired ? 'API key required' : 'no API key'})` : s.apiError ? `unknown: ${s.apiError}` : 'none (`clickops provision` creates it)'],
   ])
-  const rows = s.openShards.map((sh) => [sh.shardId, formatPercent(sh.hashSpacePercent / 100, 2), sh.startingHashKey, sh.endingHashKey])
-  return `${head}\n\n${table(['open shard', 'hash space', 'starting hash key', 'ending hash key'], rows, {align: ['left', 'right', 'right', 'right']})}`
+  return `${head}\n\n${shardTable(s.openShards)}`
+}
+
+/** The open shards with their share of the hash space; hash keys cut to the width (full in --json). */
+export function shardTable(shards: StreamStatus['openShards'], options: {colour?: boolean; width?: number} = {}): string {
+  const rows = shards.map((sh) => [sh.shardId, formatPercent(sh.hashSpacePercent / 100, 2), sh.startingHashKey, sh.endingHashKey])
+  return table(['open shard', 'share', 'starting hash key', 'ending hash key'], rows, {align: ['left', 'right', 'right', 'right'], fit: ['wrap', 'wrap', 'truncate', 'truncate'], ...options})
 }

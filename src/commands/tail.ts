@@ -3,7 +3,7 @@ import {once} from 'node:events'
 
 import {BaseCommand} from '../cli/base-command.js'
 import {interruptible} from '../cli/interrupt.js'
-import {colorEnabled, style} from '../cli/output.js'
+import {capability, styler} from '../cli/output.js'
 import {StatusLine} from '../cli/status-line.js'
 import type {TailOutput} from '../lib/tail/format.js'
 import type {TailSummary} from '../lib/tail/tail.js'
@@ -90,7 +90,8 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
       {afterSequence: flags['after-sequence'], allShards: flags['all-shards'], follow: flags.follow, from: flags.from, fromSequence: flags['from-sequence'], limit: flags.limit, partitionKey: flags['partition-key'], until: flags.until, user: flags.user},
       new Date(),
     )
-    const output: TailOutput = this.jsonEnabled() ? 'json' : (flags.output ?? (process.stdout.isTTY ? 'pretty' : 'json'))
+    const stdout = capability(process.stdout)
+    const output: TailOutput = this.jsonEnabled() ? 'json' : (flags.output ?? (stdout.interactive ? 'pretty' : 'json'))
     this.target() // validates the global flags before anything starts
 
     const stop = interruptible()
@@ -103,8 +104,8 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
     try {
       const {clients, stream, target} = await this.connect()
       const [{tail}, format] = await Promise.all([import('../lib/tail/tail.js'), import('../lib/tail/format.js')])
-      status = new StatusLine({dim: true, enabled: plan.follow && Boolean(process.stderr.isTTY) && !this.jsonEnabled(), sharesTerminal: Boolean(process.stdout.isTTY)})
-      const paint = colorEnabled() ? style : (text: string) => text
+      status = new StatusLine({dim: true, enabled: plan.follow && capability(process.stderr).interactive && !this.jsonEnabled(), sharesTerminal: stdout.interactive})
+      const paint = styler(stdout.colour)
       const line = status
       const note = (message: string) => {
         line.clear()

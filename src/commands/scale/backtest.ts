@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand, UsageError} from '../../cli/base-command.js'
-import {table} from '../../cli/output.js'
+import {capability, table} from '../../cli/output.js'
 import {StatusLine} from '../../cli/status-line.js'
 import type {BacktestReport, BacktestRun, PolicyName, PolicyResult} from '../../lib/backtest/index.js'
 import {formatDecimal, formatDuration, formatIntOrDash as int, formatPercent} from '../../lib/format.js'
@@ -99,7 +99,7 @@ Exit codes: 0 done, 2 invalid input (a bad flag, a trace line: the line and fiel
       const {clients, stream} = await this.connect()
       const [kinesis, cloudwatch] = await Promise.all([clients.kinesis(), clients.cloudwatch()])
       this.note(`Reading ${formatDuration(windowMs)} of CloudWatch shard metrics for stream ${stream}…`)
-      const line = new StatusLine({enabled: Boolean(process.stderr.isTTY) && !this.jsonEnabled()})
+      const line = new StatusLine({enabled: capability(process.stderr).interactive && !this.jsonEnabled()})
       try {
         trace = await readCloudWatchTrace({
           cloudwatch,

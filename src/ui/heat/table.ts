@@ -1,5 +1,5 @@
 /** The one-shot heat view (off a TTY, --once): a header and a cli-table3 table. No ink. */
-import {keyValues, table} from '../../cli/output.js'
+import {colorEnabled, keyValues, table} from '../../cli/output.js'
 import {heatLevel} from '../../lib/load/model.js'
 import type {LoadSnapshot} from '../../lib/load/types.js'
 import {formatBytes, formatCount, formatDuration, formatInt, formatPercent} from '../../lib/format.js'
@@ -9,7 +9,7 @@ import {candidateText, fmtKeys, hottest, paint, sortShards, sparkline, type Sort
 export const TABLE_SPARK_WIDTH = 20
 
 export function heatTable(snapshot: LoadSnapshot, options: {target: string; sort: SortMode; color?: boolean; candidate?: SplitCandidate}): string {
-  const color = options.color ?? true
+  const color = options.color ?? colorEnabled()
   const open = snapshot.shards.length
   const capR = snapshot.capacityRecordsPerSecond ?? 0
   const capB = snapshot.capacityBytesPerSecond ?? 0
@@ -46,5 +46,5 @@ export function heatTable(snapshot: LoadSnapshot, options: {target: string; sort
   const columns = ['shard', 'util', 'peak', 'bytes/s', 'rec/s', 'throttles', 'over the window', ...(withKeys ? ['hottest keys (share)'] : [])]
   const align: ('left' | 'right')[] = ['left', 'right', 'right', 'right', 'right', 'right', 'left', 'left']
   const notes = snapshot.notices.map((n) => `note: ${n}`)
-  return [head, '', table(columns, rows, {align}), ...(notes.length > 0 ? ['', ...notes] : [])].join('\n')
+  return [head, '', table(columns, rows, {align, colour: color}), ...(notes.length > 0 ? ['', ...notes] : [])].join('\n')
 }

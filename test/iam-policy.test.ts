@@ -9,7 +9,8 @@ import {join} from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {rolePolicy} from '../src/lib/provision/aws.js'
-import {BOUNDARY_POLICY_NAME, BOUNDARY_POLICY_PATH, MANAGED_TAG} from '../src/lib/provision/naming.js'
+import {MANAGED_TAG} from '../src/lib/api-contract.js'
+import {BOUNDARY_POLICY_NAME, BOUNDARY_POLICY_PATH} from '../src/lib/provision/naming.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 

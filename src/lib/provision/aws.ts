@@ -10,23 +10,12 @@ import type {WAFV2Client} from '@aws-sdk/client-wafv2'
 
 import {ClickopsError, ExitCode} from '../errors.js'
 import {buildApiDocument, serializeDocument} from '../gateway/openapi.js'
-import {findApiKey, findRestApi, findStage, findUsagePlan} from '../gateway/lookup.js'
+import {findApiKey, findRestApi, findStage, findUsagePlan} from '../ingestion/lookup.js'
 import {sleep as defaultSleep} from '../local/process.js'
 import type {DesiredState} from './desired.js'
-import {
-  API_GATEWAY_PRINCIPAL,
-  apiKeyName,
-  legacyRoleName,
-  MANAGED_TAG,
-  partitionOf,
-  ROLE_PATH,
-  ROLE_POLICY_NAME,
-  roleName,
-  roleTagsFor,
-  serviceHost,
-  tagsFor,
-  usagePlanName,
-} from './naming.js'
+import {apiKeyName, hasTags, isOurs, MANAGED_TAG, roleTagsFor, tagsFor, usagePlanName} from '../api-contract.js'
+import {executeApiArn, kmsKeysArn, parseArn, restApiArn, serviceHost, stageArn} from '../aws/arn.js'
+import {API_GATEWAY_PRINCIPAL, legacyRoleName, ROLE_PATH, ROLE_POLICY_NAME, roleArnFor, roleName} from './naming.js'
 import {canonical, withBackoff, type Step} from './plan.js'
 
 /**
@@ -84,19 +73,6 @@ export const AWS_ACTIONS = [
   'wafv2:DisassociateWebACL',
 ] as const
 
-export interface Arn {
-  partition: string
-  service: string
-  region: string
-  account: string
-  resource: string
-}
-
-export function parseArn(arn: string): Arn {
-  const [, partition = '', service = '', region = '', account = '', ...rest] = arn.split(':')
-  return {account, partition, region, resource: rest.join(':'), service}
-}
-
 /**
  * Only apigateway.amazonaws.com may assume the role, and only on behalf of this account
  * (`aws:SourceAccount`) and of this one REST API (`aws:SourceArn`, any stage, method and path of it):
@@ -114,7 +90,7 @@ export function trustPolicy(account: string, region: string, apiId?: string) {
         Action: 'sts:AssumeRole',
         Condition: {
           StringEquals: {'aws:SourceAccount': account},
-          ArnLike: {'aws:SourceArn': `arn:${partitionOf(region)}:execute-api:${region}:${account}:${apiId ?? '*'}/*`},
+          ArnLike: {'aws:SourceArn': executeApiArn(region, account, apiId)},
         },
       },
     ],
@@ -123,7 +99,7 @@ export function trustPolicy(account: string, region: string, apiId?: string) {
 
 /** PutRecord and PutRecords on this one stream, and (encrypted streams) data keys through Kinesis only. */
 export function rolePolicy(streamArn: string, encrypted: boolean) {
-  const {account, partition, region} = parseArn(streamArn)
+  const {account, region} = parseArn(streamArn)
   const statements: Record<string, unknown>[] = [
     {Sid: 'PutRecordsOnThisStream', Effect: 'Allow', Action: ['kinesis:PutRecord', 'kinesis:PutRecords'], Resource: streamArn},
   ]
@@ -132,16 +108,13 @@ export function rolePolicy(streamArn: string, encrypted: boolean) {
       Sid: 'EncryptRecordsThroughKinesis',
       Effect: 'Allow',
       Action: 'kms:GenerateDataKey',
-      Resource: `arn:${partition}:kms:${region}:${account}:key/*`,
+      Resource: kmsKeysArn(region, account),
       Condition: {StringEquals: {'kms:ViaService': serviceHost('kinesis', region)}},
     })
   }
   return {Version: '2012-10-17', Statement: statements}
 }
 
-export const roleArnFor = (account: string, region: string, stream: string) => `arn:${partitionOf(region)}:iam::${account}:role${ROLE_PATH}${roleName(stream, region)}`
-export const restApiArn = (region: string, apiId: string) => `arn:${partitionOf(region)}:apigateway:${region}::/restapis/${apiId}`
-export const stageArn = (region: string, apiId: string, stage: string) => `${restApiArn(region, apiId)}/stages/${stage}`
 export const deploymentDescription = (version: string) => `clickops document ${version}`
 
 export interface AwsObservation {
@@ -173,8 +146,6 @@ export interface AwsContext {
 }
 
 const isNoSuchEntity = (error: unknown) => (error as {name?: string})?.name === 'NoSuchEntityException'
-const hasTags = (tags: Record<string, string> | undefined, wanted: Record<string, string>) => Object.entries(wanted).every(([k, v]) => tags?.[k] === v)
-export const isOurs = (tags: Record<string, string> | undefined, stream: string) => hasTags(tags, tagsFor(stream))
 
 /** API Gateway refuses a role IAM has not finished propagating with a BadRequestException about the role. */
 export function isRolePropagationError(error: unknown): boolean {

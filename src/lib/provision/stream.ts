@@ -10,7 +10,7 @@ import {ClickopsError, ExitCode, StreamNotFoundError} from '../errors.js'
 import {getStreamStatus, type StreamStatus} from '../kinesis/status.js'
 import {sleep as defaultSleep} from '../local/process.js'
 import {KINESIS_MANAGED_KEY, type DesiredState} from './desired.js'
-import {MANAGED_TAG, tagsFor} from './naming.js'
+import {MANAGED_TAG, tagsFor} from '../api-contract.js'
 import type {Step} from './plan.js'
 import {HEAT_SHARD_METRICS} from '../load/model.js'
 

@@ -2,10 +2,7 @@
 import type {APIGatewayClient, ApiKey, RestApi, Stage, UsagePlan} from '@aws-sdk/client-api-gateway'
 
 import {ClickopsError} from '../errors.js'
-import {apiKeyName, apiName, MANAGED_TAG, STREAM_TAG_KEY, usagePlanName} from '../provision/naming.js'
-
-const isOurs = (tags: Record<string, string> | undefined, stream: string) =>
-  tags?.[MANAGED_TAG.key] === MANAGED_TAG.value && tags?.[STREAM_TAG_KEY] === stream
+import {apiKeyName, apiName, isOurs, MANAGED_TAG, STREAM_TAG_KEY, usagePlanName} from '../api-contract.js'
 
 /** API Gateway's largest page (its `limit`). */
 const PAGE_SIZE = 500

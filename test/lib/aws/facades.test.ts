@@ -25,6 +25,13 @@ const SDK_PACKAGE: Record<string, string> = {apigateway: 'api-gateway', cloudwat
 const upper = (name: string) => name[0].toUpperCase() + name.slice(1)
 const calls = (module: Record<string, unknown>) => Object.keys(module).filter((k) => typeof module[k] === 'function' && k !== 'createClient').sort()
 
+/** The part of a client stub used here, for any one of the services. */
+interface Stub {
+  reset(): void
+  on(command: unknown): {resolves(output: unknown): void}
+  commandCalls(command: unknown): {args: [{input: object}]}[]
+}
+
 /** API Gateway's management API is authorised by HTTP verb. */
 function apiGatewayVerb(call: string): string {
   if (/^get/.test(call)) return 'apigateway:GET'
@@ -72,19 +79,19 @@ describe('AWS service facades', () => {
       it('sends the command each call is named after, with the input given', async () => {
         const module = (await import(`../../../src/lib/aws/${name}.js`)) as Record<string, (...args: unknown[]) => unknown>
         const sdk = (await import(`@aws-sdk/client-${SDK_PACKAGE[name]}`)) as Record<string, new (input: unknown) => unknown>
-        const stub = mockService(name as MockedService)
+        const stub = mockService(name as MockedService) as unknown as Stub
         const client = testClient(name as MockedService)
         for (const call of calls(module)) {
           const paged = call.endsWith('Pages')
           const Command = sdk[`${upper(paged ? call.slice(0, -'Pages'.length) : call)}Command`]
           expect(Command, `${call}: its command`).to.be.a('function')
           stub.reset()
-          stub.on(Command as never).resolves({items: []} as never)
+          stub.on(Command).resolves({items: []})
           const input = {marker: call}
           const result = module[call](client, input)
           if (paged) for await (const _page of result as AsyncIterable<unknown>);
           else await result
-          const sent = stub.commandCalls(Command as never)
+          const sent = stub.commandCalls(Command)
           expect(sent, call).to.have.length(1)
           expect(sent[0].args[0].input, call).to.include(input)
         }

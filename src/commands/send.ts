@@ -196,7 +196,7 @@ Exit codes: 0 done (also a run without --count/--duration ended by Ctrl-C with e
     where.region = region
     where.stream = stream
     if (options.via === 'api') {
-      const {resolveIngestionApi} = await import('../lib/gateway/endpoint.js')
+      const {resolveIngestionApi} = await import('../lib/ingestion/endpoint.js')
       const api = await resolveIngestionApi({clients, localEndpoints, stream, target})
       return toApi(api.batchUrl, options.api?.apiKey ?? api.apiKey)
     }

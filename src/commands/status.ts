@@ -1,6 +1,6 @@
 import {BaseCommand} from '../cli/base-command.js'
 import {keyValues, table} from '../cli/output.js'
-import type {IngestionApiInfo} from '../lib/gateway/endpoint.js'
+import type {IngestionApiInfo} from '../lib/ingestion/endpoint.js'
 import type {StreamStatus} from '../lib/kinesis/status.js'
 import {formatPercent} from '../lib/format.js'
 
@@ -18,7 +18,7 @@ export default class Status extends BaseCommand<typeof Status> {
 
   async run(): Promise<StatusResult> {
     const {clients, localEndpoints, region, stream, target} = await this.connect()
-    const [{getStreamStatus}, {describeIngestionApi}] = await Promise.all([import('../lib/kinesis/status.js'), import('../lib/gateway/endpoint.js')])
+    const [{getStreamStatus}, {describeIngestionApi}] = await Promise.all([import('../lib/kinesis/status.js'), import('../lib/ingestion/endpoint.js')])
     const status = await getStreamStatus(await clients.kinesis(), stream, target.kind)
     const result: StatusResult = {...status, api: null, region, target: target.kind}
     try {

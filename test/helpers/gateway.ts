@@ -16,7 +16,7 @@ import {buildApiDocument, documentVersion, type ApiDocument} from '../../src/lib
 import {createGateway, type GatewayOptions} from '../../src/lib/gateway/server.js'
 import {writeLocalApi, type LocalApiState} from '../../src/lib/gateway/state.js'
 import {listShards} from '../../src/lib/kinesis/shards.js'
-import {localInvokeUrl} from '../../src/lib/provision/naming.js'
+import {localInvokeUrl} from '../../src/lib/api-contract.js'
 
 export interface TestGateway {
   endpoint: string

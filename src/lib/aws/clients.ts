@@ -4,11 +4,11 @@
  * credentials), and an HTTP/1.1 keep-alive handler for plain-http endpoints (the Kinesis client's
  * default HTTP/2 handler fails there with ERR_HTTP2_ERROR).
  */
-import type {APIGatewayClient} from '@aws-sdk/client-api-gateway'
-import type {CloudWatchClient} from '@aws-sdk/client-cloudwatch'
-import type {IAMClient} from '@aws-sdk/client-iam'
-import type {KinesisClient} from '@aws-sdk/client-kinesis'
-import type {WAFV2Client} from '@aws-sdk/client-wafv2'
+import type {APIGatewayClient} from './apigateway.js'
+import type {CloudWatchClient} from './cloudwatch.js'
+import type {IAMClient} from './iam.js'
+import type {KinesisClient} from './kinesis.js'
+import type {WAFV2Client} from './wafv2.js'
 
 import {ClickopsError, ExitCode} from '../errors.js'
 import {LOCAL_CREDENTIALS, type Service, type Target} from '../target.js'
@@ -106,32 +106,32 @@ export function createClients(target: Target, options: ClientOptions = {}): Clie
     target,
     kinesis: () =>
       memo('kinesis', async () => {
-        const [{KinesisClient}, config] = await Promise.all([import('@aws-sdk/client-kinesis'), baseConfig(target, 'kinesis', options)])
-        return new KinesisClient(config)
+        const [facade, config] = await Promise.all([import('./kinesis.js'), baseConfig(target, 'kinesis', options)])
+        return facade.createClient(config)
       }),
     cloudwatch: () =>
       memo('cloudwatch', async () => {
         requireEndpointOnLocal(target, 'cloudwatch', 'CloudWatch')
-        const [{CloudWatchClient}, config] = await Promise.all([import('@aws-sdk/client-cloudwatch'), baseConfig(target, 'cloudwatch', options)])
-        return new CloudWatchClient(config)
+        const [facade, config] = await Promise.all([import('./cloudwatch.js'), baseConfig(target, 'cloudwatch', options)])
+        return facade.createClient(config)
       }),
     apiGateway: () =>
       memo('apigateway', async () => {
         requireEndpointOnLocal(target, 'apigateway', 'API Gateway')
-        const [{APIGatewayClient}, config] = await Promise.all([import('@aws-sdk/client-api-gateway'), baseConfig(target, 'apigateway', options)])
-        return new APIGatewayClient(config)
+        const [facade, config] = await Promise.all([import('./apigateway.js'), baseConfig(target, 'apigateway', options)])
+        return facade.createClient(config)
       }),
     iam: () =>
       memo('iam', async () => {
         requireEndpointOnLocal(target, 'iam', 'IAM')
-        const [{IAMClient}, config] = await Promise.all([import('@aws-sdk/client-iam'), baseConfig(target, 'iam', options)])
-        return new IAMClient(config)
+        const [facade, config] = await Promise.all([import('./iam.js'), baseConfig(target, 'iam', options)])
+        return facade.createClient(config)
       }),
     wafv2: () =>
       memo('wafv2', async () => {
         requireEndpointOnLocal(target, 'wafv2', 'AWS WAF')
-        const [{WAFV2Client}, config] = await Promise.all([import('@aws-sdk/client-wafv2'), baseConfig(target, 'wafv2', options)])
-        return new WAFV2Client(config)
+        const [facade, config] = await Promise.all([import('./wafv2.js'), baseConfig(target, 'wafv2', options)])
+        return facade.createClient(config)
       }),
     async region() {
       if (target.region !== undefined) return target.region

@@ -3,9 +3,10 @@
  * performed with the SDK on the rendered request template, answered the way Kinesis answers API
  * Gateway (HTTP status, and a JSON body: the action's output, or `{"__type", "message"}` on error).
  */
-import type {KinesisClient} from '@aws-sdk/client-kinesis'
+import type {KinesisClient, PutRecordInput, PutRecordsInput} from '@aws-sdk/client-kinesis'
 
 import {createClients, type Clients} from '../aws/clients.js'
+import * as Kinesis from '../aws/kinesis.js'
 import {resolveTarget} from '../target.js'
 import type {IntegrationAction} from './openapi.js'
 
@@ -24,18 +25,19 @@ function base64Data(value: unknown, where: string): Uint8Array {
 
 export async function performKinesisAction(kinesis: KinesisClient, action: IntegrationAction, input: unknown): Promise<KinesisAnswer> {
   if (input === null || typeof input !== 'object') throw new TemplateOutputError('the request template did not produce a JSON object')
-  const sdk = await import('@aws-sdk/client-kinesis')
   const request = input as Record<string, unknown>
-  let command
+  let call: () => Promise<object>
   if (action === 'PutRecord') {
-    command = new sdk.PutRecordCommand({...(request as object), Data: base64Data(request.Data, 'PutRecord')} as import('@aws-sdk/client-kinesis').PutRecordInput)
+    const putRecord = {...(request as object), Data: base64Data(request.Data, 'PutRecord')} as PutRecordInput
+    call = () => Kinesis.putRecord(kinesis, putRecord)
   } else {
     if (!Array.isArray(request.Records)) throw new TemplateOutputError('PutRecords.Records is not an array')
     const records = (request.Records as Record<string, unknown>[]).map((r, i) => ({...(r as object), Data: base64Data(r?.Data, `Records[${i}]`)}))
-    command = new sdk.PutRecordsCommand({...(request as object), Records: records} as import('@aws-sdk/client-kinesis').PutRecordsInput)
+    const putRecords = {...(request as object), Records: records} as PutRecordsInput
+    call = () => Kinesis.putRecords(kinesis, putRecords)
   }
   try {
-    const {$metadata: _metadata, ...output} = (await kinesis.send(command as never)) as unknown as Record<string, unknown>
+    const {$metadata: _metadata, ...output} = (await call()) as Record<string, unknown>
     return {body: output, status: 200}
   } catch (error) {
     const e = error as {name?: string; message?: string; $metadata?: {httpStatusCode?: number}}

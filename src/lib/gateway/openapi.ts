@@ -15,9 +15,9 @@ import {createHash} from 'node:crypto'
 
 import {batchSchema, EVENT_SCHEMA} from '../clickstream/schema.js'
 import {PUT_RECORDS_MAX_RECORDS} from '../kinesis/limits.js'
-import {API_KEY_HEADER, apiName, BATCH_PATH, EVENTS_PATH, partitionOf} from '../provision/naming.js'
+import {API_KEY_HEADER, apiName, BATCH_PATH, EVENTS_PATH} from '../api-contract.js'
+import {kinesisActionUri, PARTITION_PATTERN} from '../aws/arn.js'
 
-export {partitionOf} from '../provision/naming.js'
 
 export type JsonSchema = Record<string, unknown>
 
@@ -107,19 +107,19 @@ const ref = (model: string) => ({$ref: `#/components/schemas/${model}`})
 
 /** `arn:aws:apigateway:<region>:kinesis:action/<Action>` (the partition follows the region). */
 export function integrationUri(region: string, action: IntegrationAction): string {
-  return `arn:${partitionOf(region)}:apigateway:${region}:kinesis:action/${action}`
+  return kinesisActionUri(region, action)
 }
 
 
 /** The action an integration URI names, or undefined when it is not one of ours. */
 export function actionOf(uri: string): IntegrationAction | undefined {
-  const match = /^arn:aws[a-z-]*:apigateway:([a-z0-9-]+):kinesis:action\/([A-Za-z]+)$/.exec(uri)
+  const match = new RegExp(`^arn:${PARTITION_PATTERN}:apigateway:([a-z0-9-]+):kinesis:action/([A-Za-z]+)$`).exec(uri)
   const action = match?.[2]
   return (INTEGRATION_ACTIONS as readonly string[]).includes(action ?? '') ? (action as IntegrationAction) : undefined
 }
 
 export function regionOf(uri: string): string | undefined {
-  return /^arn:aws[a-z-]*:apigateway:([a-z0-9-]+):/.exec(uri)?.[1]
+  return new RegExp(`^arn:${PARTITION_PATTERN}:apigateway:([a-z0-9-]+):`).exec(uri)?.[1]
 }
 
 /**

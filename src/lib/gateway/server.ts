@@ -19,7 +19,7 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import pLimit, {type LimitFunction} from 'p-limit'
 
 import {DEFAULT_MAX_SOCKETS} from '../aws/clients.js'
-import {API_KEY_HEADER} from '../provision/naming.js'
+import {API_KEY_HEADER} from '../api-contract.js'
 import {actionOf, API_KEY_SCHEME, regionOf, routesOf, type ApiDocument, type IntegrationAction, type Operation} from './openapi.js'
 import {performKinesisAction, TemplateOutputError} from './kinesis-action.js'
 import {listLocalApiFiles, type LocalApiState} from './state.js'

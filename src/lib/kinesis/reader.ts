@@ -27,17 +27,11 @@
  * }
  * ```
  */
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  type ChildShard,
-  type GetShardIteratorCommandInput,
-  type KinesisClient,
-  type _Record,
-} from '@aws-sdk/client-kinesis'
+import type {ChildShard, GetShardIteratorCommandInput, KinesisClient, _Record} from '@aws-sdk/client-kinesis'
 import {setTimeout as delay} from 'node:timers/promises'
 
 import {GET_RECORDS_MAX_RECORDS, SHARD_GET_RECORDS_CALLS_PER_SECOND, SHARD_READ_BYTES_PER_SECOND} from './limits.js'
+import * as Kinesis from '../aws/kinesis.js'
 
 /** Where a reader starts in its shard. */
 export type StartPosition =
@@ -224,7 +218,7 @@ export async function* readShard(options: ReadShardOptions): AsyncGenerator<Shar
       if (signal?.aborted) return
       const takenAt = clock.now()
       try {
-        const out = await kinesis.send(new GetShardIteratorCommand(iteratorInput(streamName, shardId, position)), {abortSignal: signal})
+        const out = await Kinesis.getShardIterator(kinesis, iteratorInput(streamName, shardId, position), {abortSignal: signal})
         iterator = out.ShardIterator
       } catch (error) {
         if (await recover(error, 'GetShardIterator')) continue
@@ -246,7 +240,7 @@ export async function* readShard(options: ReadShardOptions): AsyncGenerator<Shar
     if (signal?.aborted) return
     let page
     try {
-      page = await kinesis.send(new GetRecordsCommand({Limit: limit, ShardIterator: iterator}), {abortSignal: signal})
+      page = await Kinesis.getRecords(kinesis, {Limit: limit, ShardIterator: iterator}, {abortSignal: signal})
     } catch (error) {
       if ((error as ErrorLike).name === 'ExpiredIteratorException') {
         iterator = undefined

@@ -1,14 +1,15 @@
 /** Listing shards (ListShards has no paginator: later pages send NextToken without StreamName). */
-import {ListShardsCommand, type KinesisClient, type Shard, type ShardFilter} from '@aws-sdk/client-kinesis'
+import type {KinesisClient, Shard, ShardFilter} from '@aws-sdk/client-kinesis'
+
+import * as Kinesis from '../aws/kinesis.js'
 
 export async function listShards(kinesis: KinesisClient, streamName: string, filter?: ShardFilter): Promise<Shard[]> {
   const shards: Shard[] = []
   let nextToken: string | undefined
   do {
-    const page = await kinesis.send(
-      nextToken === undefined
-        ? new ListShardsCommand({StreamName: streamName, ShardFilter: filter, MaxResults: 10_000})
-        : new ListShardsCommand({NextToken: nextToken, MaxResults: 10_000}),
+    const page = await Kinesis.listShards(
+      kinesis,
+      nextToken === undefined ? {StreamName: streamName, ShardFilter: filter, MaxResults: 10_000} : {NextToken: nextToken, MaxResults: 10_000},
     )
     shards.push(...(page.Shards ?? []))
     nextToken = page.NextToken

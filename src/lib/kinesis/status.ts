@@ -1,15 +1,10 @@
 /** The stream's summary as `clickops status` shows it. */
-import {
-  DescribeStreamSummaryCommand,
-  ListTagsForStreamCommand,
-  type KinesisClient,
-  type StreamDescriptionSummary,
-  type Tag,
-} from '@aws-sdk/client-kinesis'
+import type {KinesisClient, StreamDescriptionSummary, Tag} from '@aws-sdk/client-kinesis'
 
 import {StreamNotFoundError} from '../errors.js'
 import {rangeOf, rangeShare} from './hashkey.js'
 import {byHashRange, isOpen, listShards} from './shards.js'
+import * as Kinesis from '../aws/kinesis.js'
 
 export interface ShardSummary {
   shardId: string
@@ -49,7 +44,7 @@ export function asStreamNotFound(error: unknown, streamName: string, targetName 
 /** Whether the stream exists (DescribeStreamSummary). */
 export async function streamExists(kinesis: KinesisClient, streamName: string): Promise<boolean> {
   try {
-    await kinesis.send(new DescribeStreamSummaryCommand({StreamName: streamName}))
+    await Kinesis.describeStreamSummary(kinesis, {StreamName: streamName})
     return true
   } catch (error) {
     if (isNotFound(error)) return false
@@ -61,7 +56,7 @@ export async function streamExists(kinesis: KinesisClient, streamName: string): 
 export async function describeStreamSummary(kinesis: KinesisClient, streamName: string, targetName = 'this target'): Promise<StreamDescriptionSummary> {
   let summary
   try {
-    summary = (await kinesis.send(new DescribeStreamSummaryCommand({StreamName: streamName}))).StreamDescriptionSummary
+    summary = (await Kinesis.describeStreamSummary(kinesis, {StreamName: streamName})).StreamDescriptionSummary
   } catch (error) {
     throw asStreamNotFound(error, streamName, targetName)
   }
@@ -104,7 +99,7 @@ export async function listTags(kinesis: KinesisClient, streamName: string): Prom
   const tags: Tag[] = []
   let exclusiveStartTagKey: string | undefined
   for (;;) {
-    const page = await kinesis.send(new ListTagsForStreamCommand({StreamName: streamName, ExclusiveStartTagKey: exclusiveStartTagKey}))
+    const page = await Kinesis.listTagsForStream(kinesis, {StreamName: streamName, ExclusiveStartTagKey: exclusiveStartTagKey})
     tags.push(...(page.Tags ?? []))
     if (!page.HasMoreTags || !page.Tags?.length) return tags
     exclusiveStartTagKey = page.Tags.at(-1)!.Key

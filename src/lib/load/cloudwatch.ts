@@ -5,7 +5,7 @@
  * concurrently within a bound. With enhanced monitoring off only stream-level metrics exist: the
  * snapshot then says so (streamLevelOnly) and splits the total by hash-range share, marked estimated.
  */
-import {GetMetricDataCommand, type CloudWatchClient, type MetricDataQuery} from '@aws-sdk/client-cloudwatch'
+import type {CloudWatchClient, MetricDataQuery} from '@aws-sdk/client-cloudwatch'
 import pLimit from 'p-limit'
 
 import {rangeOf, rangeShare} from '../kinesis/hashkey.js'
@@ -14,6 +14,7 @@ import {assembleSnapshot, HEAT_SHARD_METRICS, shardLoadFromBuckets} from './mode
 import {enhancedMetricsOf, identityOf, openShardsOf} from './shards.js'
 import type {CollectLoadArgs} from './index.js'
 import type {LoadCost, LoadSnapshot, ShardLoad} from './types.js'
+import * as CloudWatch from '../aws/cloudwatch.js'
 
 export const NAMESPACE = 'AWS/Kinesis'
 export const SHARD_METRICS = HEAT_SHARD_METRICS
@@ -95,16 +96,13 @@ export async function fetchMetricData(
         do {
           options.signal?.throwIfAborted()
           cost.getMetricDataCalls = (cost.getMetricDataCalls ?? 0) + 1
-          const page = await cloudwatch.send(
-            new GetMetricDataCommand({
-              EndTime: new Date(window.endMs),
-              MetricDataQueries: chunk.map((q) => q.query),
-              NextToken: nextToken,
-              ScanBy: 'TimestampAscending',
-              StartTime: new Date(window.startMs),
-            }),
-            {abortSignal: options.signal},
-          )
+          const page = await CloudWatch.getMetricData(cloudwatch, {
+            EndTime: new Date(window.endMs),
+            MetricDataQueries: chunk.map((q) => q.query),
+            NextToken: nextToken,
+            ScanBy: 'TimestampAscending',
+            StartTime: new Date(window.startMs),
+          }, {abortSignal: options.signal})
           for (const result of page.MetricDataResults ?? []) {
             const series = result.Id === undefined ? undefined : values.get(result.Id)
             if (series === undefined) continue

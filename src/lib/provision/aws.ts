@@ -10,92 +10,16 @@ import type {WAFV2Client} from '@aws-sdk/client-wafv2'
 
 import {ClickopsError, ExitCode} from '../errors.js'
 import {buildApiDocument, serializeDocument} from '../gateway/openapi.js'
-import {findApiKey, findRestApi, findStage, findUsagePlan} from '../gateway/lookup.js'
+import {findApiKey, findRestApi, findStage, findUsagePlan} from '../ingestion/lookup.js'
 import {sleep as defaultSleep} from '../local/process.js'
 import type {DesiredState} from './desired.js'
-import {
-  API_GATEWAY_PRINCIPAL,
-  apiKeyName,
-  legacyRoleName,
-  MANAGED_TAG,
-  partitionOf,
-  ROLE_PATH,
-  ROLE_POLICY_NAME,
-  roleName,
-  roleTagsFor,
-  serviceHost,
-  tagsFor,
-  usagePlanName,
-} from './naming.js'
+import {apiKeyName, hasTags, isOurs, MANAGED_TAG, roleTagsFor, tagsFor, usagePlanName} from '../api-contract.js'
+import {executeApiArn, kmsKeysArn, parseArn, restApiArn, serviceHost, stageArn} from '../aws/arn.js'
+import {API_GATEWAY_PRINCIPAL, legacyRoleName, ROLE_PATH, ROLE_POLICY_NAME, roleArnFor, roleName} from './naming.js'
 import {canonical, withBackoff, type Step} from './plan.js'
-
-/**
- * Every AWS action that provision, destroy, status and `send --via api` call (for an operator
- * policy). `iam:PassRole` is for handing the integration role to API Gateway; the association of a
- * web ACL also needs `apigateway:SetWebACL` on the stage (AWS WAF checks it).
- *
- * What iam/clickops-operator-policy.json makes of them:
- * - The IAM writes that decide what a role may do (`iam:CreateRole`, `iam:PutRolePolicy`,
- *   `iam:PutRolePermissionsBoundary`) are allowed only with `iam:PermissionsBoundary` equal to the
- *   clickops boundary (iam/clickops-permissions-boundary.json, attached by `--permissions-boundary`):
- *   a role an operator creates can never do more than the boundary allows, whatever policy it gets.
- *   `iam:DeleteRolePermissionsBoundary` is not granted. Trust, tags and deletion (which widen
- *   nothing the boundary caps) stay allowed on `role/clickops/*`, so that destroy still removes
- *   roles created before the boundary existed.
- * - Kinesis: the service authorization reference ("Actions, resources, and condition keys for
- *   Amazon Kinesis Data Streams") lists the `stream` resource type, with the `aws:ResourceTag/${TagKey}`
- *   condition key, for DeleteStream, StopStreamEncryption and DecreaseStreamRetentionPeriod (as for
- *   the other stream actions; CreateStream and AddTagsToStream take `aws:RequestTag` and
- *   `aws:TagKeys`). So those three are allowed only on streams tagged managed-by=clickops (MANAGED_TAG),
- *   the tag provision puts on the streams it creates. Tagging a stream managed-by=clickops by hand
- *   puts it under clickops's management, deletion included.
- */
-export const AWS_ACTIONS = [
-  'kinesis:DescribeStreamSummary',
-  'kinesis:ListShards',
-  'kinesis:ListTagsForStream',
-  'kinesis:CreateStream',
-  'kinesis:AddTagsToStream',
-  'kinesis:UpdateStreamMode',
-  'kinesis:IncreaseStreamRetentionPeriod',
-  'kinesis:DecreaseStreamRetentionPeriod',
-  'kinesis:StartStreamEncryption',
-  'kinesis:StopStreamEncryption',
-  'kinesis:EnableEnhancedMonitoring',
-  'kinesis:DisableEnhancedMonitoring',
-  'kinesis:DeleteStream',
-  'iam:GetRole',
-  'iam:CreateRole',
-  'iam:TagRole',
-  'iam:UpdateAssumeRolePolicy',
-  'iam:GetRolePolicy',
-  'iam:PutRolePolicy',
-  'iam:PutRolePermissionsBoundary',
-  'iam:DeleteRolePolicy',
-  'iam:DeleteRole',
-  'iam:PassRole',
-  'apigateway:GET',
-  'apigateway:POST',
-  'apigateway:PUT',
-  'apigateway:PATCH',
-  'apigateway:DELETE',
-  'apigateway:SetWebACL',
-  'wafv2:AssociateWebACL',
-  'wafv2:DisassociateWebACL',
-] as const
-
-export interface Arn {
-  partition: string
-  service: string
-  region: string
-  account: string
-  resource: string
-}
-
-export function parseArn(arn: string): Arn {
-  const [, partition = '', service = '', region = '', account = '', ...rest] = arn.split(':')
-  return {account, partition, region, resource: rest.join(':'), service}
-}
+import * as ApiGateway from '../aws/apigateway.js'
+import * as Iam from '../aws/iam.js'
+import * as Waf from '../aws/wafv2.js'
 
 /**
  * Only apigateway.amazonaws.com may assume the role, and only on behalf of this account
@@ -114,7 +38,7 @@ export function trustPolicy(account: string, region: string, apiId?: string) {
         Action: 'sts:AssumeRole',
         Condition: {
           StringEquals: {'aws:SourceAccount': account},
-          ArnLike: {'aws:SourceArn': `arn:${partitionOf(region)}:execute-api:${region}:${account}:${apiId ?? '*'}/*`},
+          ArnLike: {'aws:SourceArn': executeApiArn(region, account, apiId)},
         },
       },
     ],
@@ -123,7 +47,7 @@ export function trustPolicy(account: string, region: string, apiId?: string) {
 
 /** PutRecord and PutRecords on this one stream, and (encrypted streams) data keys through Kinesis only. */
 export function rolePolicy(streamArn: string, encrypted: boolean) {
-  const {account, partition, region} = parseArn(streamArn)
+  const {account, region} = parseArn(streamArn)
   const statements: Record<string, unknown>[] = [
     {Sid: 'PutRecordsOnThisStream', Effect: 'Allow', Action: ['kinesis:PutRecord', 'kinesis:PutRecords'], Resource: streamArn},
   ]
@@ -132,16 +56,13 @@ export function rolePolicy(streamArn: string, encrypted: boolean) {
       Sid: 'EncryptRecordsThroughKinesis',
       Effect: 'Allow',
       Action: 'kms:GenerateDataKey',
-      Resource: `arn:${partition}:kms:${region}:${account}:key/*`,
+      Resource: kmsKeysArn(region, account),
       Condition: {StringEquals: {'kms:ViaService': serviceHost('kinesis', region)}},
     })
   }
   return {Version: '2012-10-17', Statement: statements}
 }
 
-export const roleArnFor = (account: string, region: string, stream: string) => `arn:${partitionOf(region)}:iam::${account}:role${ROLE_PATH}${roleName(stream, region)}`
-export const restApiArn = (region: string, apiId: string) => `arn:${partitionOf(region)}:apigateway:${region}::/restapis/${apiId}`
-export const stageArn = (region: string, apiId: string, stage: string) => `${restApiArn(region, apiId)}/stages/${stage}`
 export const deploymentDescription = (version: string) => `clickops document ${version}`
 
 export interface AwsObservation {
@@ -173,8 +94,6 @@ export interface AwsContext {
 }
 
 const isNoSuchEntity = (error: unknown) => (error as {name?: string})?.name === 'NoSuchEntityException'
-const hasTags = (tags: Record<string, string> | undefined, wanted: Record<string, string>) => Object.entries(wanted).every(([k, v]) => tags?.[k] === v)
-export const isOurs = (tags: Record<string, string> | undefined, stream: string) => hasTags(tags, tagsFor(stream))
 
 /** API Gateway refuses a role IAM has not finished propagating with a BadRequestException about the role. */
 export function isRolePropagationError(error: unknown): boolean {
@@ -183,14 +102,13 @@ export function isRolePropagationError(error: unknown): boolean {
 }
 
 export async function observeAws(ctx: AwsContext, desired: DesiredState): Promise<AwsObservation> {
-  const [iamSdk, apiSdk] = await Promise.all([import('@aws-sdk/client-iam'), import('@aws-sdk/client-api-gateway')])
   const name = roleName(desired.stream, ctx.region)
   const obs: AwsObservation = {usagePlanKeyIds: []}
   obs.role = await getRole(ctx.iam, name)
   if (!obs.role) obs.legacyRole = await getRole(ctx.iam, legacyRoleName(desired.stream))
   if (obs.role) {
     try {
-      const doc = (await ctx.iam.send(new iamSdk.GetRolePolicyCommand({PolicyName: ROLE_POLICY_NAME, RoleName: name}))).PolicyDocument
+      const doc = (await Iam.getRolePolicy(ctx.iam, {PolicyName: ROLE_POLICY_NAME, RoleName: name})).PolicyDocument
       obs.policy = doc === undefined ? undefined : JSON.parse(decodeURIComponent(doc))
     } catch (error) {
       if (!isNoSuchEntity(error)) throw error
@@ -200,7 +118,7 @@ export async function observeAws(ctx: AwsContext, desired: DesiredState): Promis
   if (obs.rest?.id) {
     obs.stage = await findStage(ctx.apigw, obs.rest.id, desired.stage)
     if (obs.stage?.deploymentId) {
-      const deployment = await ctx.apigw.send(new apiSdk.GetDeploymentCommand({deploymentId: obs.stage.deploymentId, restApiId: obs.rest.id}))
+      const deployment = await ApiGateway.getDeployment(ctx.apigw, {deploymentId: obs.stage.deploymentId, restApiId: obs.rest.id})
       obs.deploymentDescription = deployment.description
     }
   }
@@ -209,7 +127,7 @@ export async function observeAws(ctx: AwsContext, desired: DesiredState): Promis
   if (obs.usagePlan?.id) {
     let position: string | undefined
     do {
-      const page = await ctx.apigw.send(new apiSdk.GetUsagePlanKeysCommand({limit: 500, position, usagePlanId: obs.usagePlan.id}))
+      const page = await ApiGateway.getUsagePlanKeys(ctx.apigw, {limit: 500, position, usagePlanId: obs.usagePlan.id})
       obs.usagePlanKeyIds.push(...(page.items ?? []).map((k) => k.id!))
       position = page.position
     } while (position)
@@ -219,9 +137,8 @@ export async function observeAws(ctx: AwsContext, desired: DesiredState): Promis
 
 /** The role, or undefined when there is none of that name. */
 export async function getRole(iam: IAMClient, name: string): Promise<Role | undefined> {
-  const {GetRoleCommand} = await import('@aws-sdk/client-iam')
   try {
-    return (await iam.send(new GetRoleCommand({RoleName: name}))).Role
+    return (await Iam.getRole(iam, {RoleName: name})).Role
   } catch (error) {
     if (!isNoSuchEntity(error)) throw error
     return undefined
@@ -252,8 +169,6 @@ export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsCont
   const roleTags = roleTagsFor(stream, region)
   const boundary = desired.permissionsBoundary
   const sleep = ctx.sleep ?? defaultSleep
-  const iamSdk = () => import('@aws-sdk/client-iam')
-  const apiSdk = () => import('@aws-sdk/client-api-gateway')
   const retryRole = <T>(fn: () => Promise<T>) =>
     withBackoff(fn, isRolePropagationError, {onRetry: () => ctx.onProgress?.('waiting for IAM to propagate the new role...'), sleep})
   const account = () => {
@@ -277,18 +192,15 @@ export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsCont
       reason: `does not exist; ${trustText}${boundaryText}`,
       resource: 'iam role',
       async run() {
-        const {CreateRoleCommand} = await iamSdk()
         try {
-          const created = await ctx.iam.send(
-            new CreateRoleCommand({
-              AssumeRolePolicyDocument: JSON.stringify(trustFor(obs.rest?.id)),
-              Description: `API Gateway writes the clickstream of "${stream}" in ${region} to Kinesis with this role (managed by clickops).`,
-              Path: ROLE_PATH,
-              PermissionsBoundary: boundary,
-              RoleName: name,
-              Tags: Object.entries(roleTags).map(([Key, Value]) => ({Key, Value})),
-            }),
-          )
+          const created = await Iam.createRole(ctx.iam, {
+            AssumeRolePolicyDocument: JSON.stringify(trustFor(obs.rest?.id)),
+            Description: `API Gateway writes the clickstream of "${stream}" in ${region} to Kinesis with this role (managed by clickops).`,
+            Path: ROLE_PATH,
+            PermissionsBoundary: boundary,
+            RoleName: name,
+            Tags: Object.entries(roleTags).map(([Key, Value]) => ({Key, Value})),
+          })
           ctx.roleArn = created.Role!.Arn
         } catch (error) {
           throw asRoleAccessDenied(error, boundary)
@@ -327,12 +239,11 @@ export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsCont
           .join(', '),
         resource: 'iam role',
         async run() {
-          const {PutRolePermissionsBoundaryCommand, TagRoleCommand, UpdateAssumeRolePolicyCommand} = await iamSdk()
           try {
             // The boundary first: the operator policy allows the other writes only on roles that have it.
-            if (boundaryDiffers) await ctx.iam.send(new PutRolePermissionsBoundaryCommand({PermissionsBoundary: boundary, RoleName: name}))
-            if (trustDiffers) await ctx.iam.send(new UpdateAssumeRolePolicyCommand({PolicyDocument: JSON.stringify(trustFor(obs.rest?.id)), RoleName: name}))
-            if (missingTags.length > 0) await ctx.iam.send(new TagRoleCommand({RoleName: name, Tags: missingTags.map(([Key, Value]) => ({Key, Value}))}))
+            if (boundaryDiffers) await Iam.putRolePermissionsBoundary(ctx.iam, {PermissionsBoundary: boundary, RoleName: name})
+            if (trustDiffers) await Iam.updateAssumeRolePolicy(ctx.iam, {PolicyDocument: JSON.stringify(trustFor(obs.rest?.id)), RoleName: name})
+            if (missingTags.length > 0) await Iam.tagRole(ctx.iam, {RoleName: name, Tags: missingTags.map(([Key, Value]) => ({Key, Value}))})
           } catch (error) {
             throw asRoleAccessDenied(error, boundary)
           }
@@ -361,10 +272,9 @@ export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsCont
       reason: obs.policy === undefined ? `allow ${allows}` : `differs; allow ${allows} only`,
       resource: 'iam role policy',
       async run() {
-        const {PutRolePolicyCommand} = await iamSdk()
         const policy = rolePolicy(needArn(ctx.streamArn(), 'stream ARN'), encrypted)
         try {
-          await ctx.iam.send(new PutRolePolicyCommand({PolicyDocument: JSON.stringify(policy), PolicyName: ROLE_POLICY_NAME, RoleName: name}))
+          await Iam.putRolePolicy(ctx.iam, {PolicyDocument: JSON.stringify(policy), PolicyName: ROLE_POLICY_NAME, RoleName: name})
         } catch (error) {
           throw asRoleAccessDenied(error, boundary)
         }
@@ -378,8 +288,7 @@ export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsCont
   const expectedVersion = expectedRoleArn ? documentFor(expectedRoleArn).info.version : undefined
   ctx.apiId = obs.rest?.id
   const tagApi = async () => {
-    const {TagResourceCommand} = await apiSdk()
-    await ctx.apigw.send(new TagResourceCommand({resourceArn: restApiArn(region, ctx.apiId!), tags}))
+    await ApiGateway.tagResource(ctx.apigw, {resourceArn: restApiArn(region, ctx.apiId!), tags})
   }
   if (!obs.rest) {
     steps.push({
@@ -388,10 +297,9 @@ export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsCont
       reason: 'does not exist; REGIONAL REST API imported from the OpenAPI document',
       resource: 'rest api',
       async run() {
-        const {ImportRestApiCommand} = await apiSdk()
         const doc = documentFor(needArn(ctx.roleArn, 'role ARN'))
         const imported = await retryRole(() =>
-          ctx.apigw.send(new ImportRestApiCommand({body: serializeDocument(doc), failOnWarnings: true, parameters: {endpointConfigurationTypes: 'REGIONAL'}})),
+          ApiGateway.importRestApi(ctx.apigw, {body: serializeDocument(doc), failOnWarnings: true, parameters: {endpointConfigurationTypes: 'REGIONAL'}}),
         )
         ctx.apiId = imported.id
         await tagApi()
@@ -403,8 +311,7 @@ export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsCont
       reason: 'once the API exists: only it may have the role assumed (aws:SourceArn)',
       resource: 'iam role trust',
       async run() {
-        const {UpdateAssumeRolePolicyCommand} = await iamSdk()
-        await ctx.iam.send(new UpdateAssumeRolePolicyCommand({PolicyDocument: JSON.stringify(trustFor(needArn(ctx.apiId, 'API id'))), RoleName: name}))
+        await Iam.updateAssumeRolePolicy(ctx.iam, {PolicyDocument: JSON.stringify(trustFor(needArn(ctx.apiId, 'API id'))), RoleName: name})
       },
     })
   } else {
@@ -426,9 +333,8 @@ export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsCont
         resource: 'rest api',
         async run() {
           if (docDiffers) {
-            const {PutRestApiCommand} = await apiSdk()
             const doc = documentFor(needArn(ctx.roleArn, 'role ARN'))
-            await retryRole(() => ctx.apigw.send(new PutRestApiCommand({body: serializeDocument(doc), failOnWarnings: true, mode: 'overwrite', restApiId: ctx.apiId})))
+            await retryRole(() => ApiGateway.putRestApi(ctx.apigw, {body: serializeDocument(doc), failOnWarnings: true, mode: 'overwrite', restApiId: ctx.apiId}))
           }
           if (tagsMissing) await tagApi()
         },
@@ -439,9 +345,8 @@ export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsCont
   // 4. The deployment of the current document to the stage.
   const deployed = obs.stage !== undefined && expectedVersion !== undefined && obs.deploymentDescription === deploymentDescription(expectedVersion)
   const deploy = async () => {
-    const {CreateDeploymentCommand} = await apiSdk()
     const version = documentFor(needArn(ctx.roleArn, 'role ARN')).info.version
-    await retryRole(() => ctx.apigw.send(new CreateDeploymentCommand({description: deploymentDescription(version), restApiId: ctx.apiId, stageName: stage})))
+    await retryRole(() => ApiGateway.createDeployment(ctx.apigw, {description: deploymentDescription(version), restApiId: ctx.apiId, stageName: stage}))
   }
   if (!obs.stage) {
     steps.push({action: 'create', name: stage, reason: 'deploy the API to a new stage', resource: 'stage', run: deploy})
@@ -465,17 +370,14 @@ export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsCont
       reason: `${from}${throttleText}`,
       resource: 'stage throttling',
       async run() {
-        const {UpdateStageCommand} = await apiSdk()
-        await ctx.apigw.send(
-          new UpdateStageCommand({
-            patchOperations: [
-              {op: 'replace', path: '/*/*/throttling/rateLimit', value: String(rateLimit)},
-              {op: 'replace', path: '/*/*/throttling/burstLimit', value: String(burstLimit)},
-            ],
-            restApiId: ctx.apiId,
-            stageName: stage,
-          }),
-        )
+        await ApiGateway.updateStage(ctx.apigw, {
+          patchOperations: [
+            {op: 'replace', path: '/*/*/throttling/rateLimit', value: String(rateLimit)},
+            {op: 'replace', path: '/*/*/throttling/burstLimit', value: String(burstLimit)},
+          ],
+          restApiId: ctx.apiId,
+          stageName: stage,
+        })
       },
     })
   }
@@ -493,8 +395,7 @@ export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsCont
         reason: 'the API requires a key (x-api-key header)',
         resource: 'api key',
         async run() {
-          const {CreateApiKeyCommand} = await apiSdk()
-          const key = await ctx.apigw.send(new CreateApiKeyCommand({description: `Key for the clickstream API of "${stream}" (managed by clickops).`, enabled: true, name: keyName, tags}))
+          const key = await ApiGateway.createApiKey(ctx.apigw, {description: `Key for the clickstream API of "${stream}" (managed by clickops).`, enabled: true, name: keyName, tags})
           ctx.keyId = key.id
         },
       })
@@ -505,8 +406,7 @@ export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsCont
         reason: 'disabled: enable it',
         resource: 'api key',
         async run() {
-          const {UpdateApiKeyCommand} = await apiSdk()
-          await ctx.apigw.send(new UpdateApiKeyCommand({apiKey: ctx.keyId, patchOperations: [{op: 'replace', path: '/enabled', value: 'true'}]}))
+          await ApiGateway.updateApiKey(ctx.apigw, {apiKey: ctx.keyId, patchOperations: [{op: 'replace', path: '/enabled', value: 'true'}]})
         },
       })
     } else {
@@ -523,16 +423,13 @@ export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsCont
         reason: `stage ${stage}, ${throttleText}`,
         resource: 'usage plan',
         async run() {
-          const {CreateUsagePlanCommand} = await apiSdk()
-          const created = await ctx.apigw.send(
-            new CreateUsagePlanCommand({
-              apiStages: [{apiId: ctx.apiId, stage}],
-              description: `Throttling of the clickstream API of "${stream}" (managed by clickops).`,
-              name: planName,
-              tags,
-              throttle: {burstLimit, rateLimit},
-            }),
-          )
+          const created = await ApiGateway.createUsagePlan(ctx.apigw, {
+            apiStages: [{apiId: ctx.apiId, stage}],
+            description: `Throttling of the clickstream API of "${stream}" (managed by clickops).`,
+            name: planName,
+            tags,
+            throttle: {burstLimit, rateLimit},
+          })
           ctx.usagePlanId = created.id
         },
       })
@@ -543,13 +440,12 @@ export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsCont
         reason: [!hasStage && `add stage ${stage}`, !planThrottled && throttleText].filter(Boolean).join(', '),
         resource: 'usage plan',
         async run() {
-          const {UpdateUsagePlanCommand} = await apiSdk()
           const ops = []
           if (!hasStage) ops.push({op: 'add' as const, path: '/apiStages', value: `${ctx.apiId}:${stage}`})
           if (!planThrottled) {
             ops.push({op: 'replace' as const, path: '/throttle/rateLimit', value: String(rateLimit)}, {op: 'replace' as const, path: '/throttle/burstLimit', value: String(burstLimit)})
           }
-          await ctx.apigw.send(new UpdateUsagePlanCommand({patchOperations: ops, usagePlanId: ctx.usagePlanId}))
+          await ApiGateway.updateUsagePlan(ctx.apigw, {patchOperations: ops, usagePlanId: ctx.usagePlanId})
         },
       })
     } else {
@@ -565,8 +461,7 @@ export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsCont
         reason: `add the key to usage plan ${planName}`,
         resource: 'usage plan key',
         async run() {
-          const {CreateUsagePlanKeyCommand} = await apiSdk()
-          await ctx.apigw.send(new CreateUsagePlanKeyCommand({keyId: ctx.keyId, keyType: 'API_KEY', usagePlanId: ctx.usagePlanId}))
+          await ApiGateway.createUsagePlanKey(ctx.apigw, {keyId: ctx.keyId, keyType: 'API_KEY', usagePlanId: ctx.usagePlanId})
         },
       })
     }
@@ -588,8 +483,8 @@ export function planAws(desired: DesiredState, obs: AwsObservation, ctx: AwsCont
         reason: current ? `replace ${current} on stage ${stage}` : `associate with stage ${stage}`,
         resource: 'web acl',
         async run() {
-          const [{AssociateWebACLCommand}, waf] = await Promise.all([import('@aws-sdk/client-wafv2'), ctx.wafv2()])
-          await waf.send(new AssociateWebACLCommand({ResourceArn: stageArn(region, ctx.apiId!, stage), WebACLArn: desired.webAclArn}))
+          const waf = await ctx.wafv2()
+          await Waf.associateWebACL(waf, {ResourceArn: stageArn(region, ctx.apiId!, stage), WebACLArn: desired.webAclArn})
         },
       })
     }
@@ -604,11 +499,10 @@ export function deleteUsagePlanStep(ctx: AwsContext, plan: UsagePlan, reason: st
     reason,
     resource: 'usage plan',
     async run() {
-      const {DeleteUsagePlanCommand, UpdateUsagePlanCommand} = await import('@aws-sdk/client-api-gateway')
       // A usage plan with API stages cannot be deleted: detach them first.
       const ops = (plan.apiStages ?? []).map((s) => ({op: 'remove' as const, path: '/apiStages', value: `${s.apiId}:${s.stage}`}))
-      if (ops.length > 0) await ctx.apigw.send(new UpdateUsagePlanCommand({patchOperations: ops, usagePlanId: plan.id}))
-      await ctx.apigw.send(new DeleteUsagePlanCommand({usagePlanId: plan.id}))
+      if (ops.length > 0) await ApiGateway.updateUsagePlan(ctx.apigw, {patchOperations: ops, usagePlanId: plan.id})
+      await ApiGateway.deleteUsagePlan(ctx.apigw, {usagePlanId: plan.id})
     },
   }
 }
@@ -620,8 +514,7 @@ export function deleteApiKeyStep(ctx: AwsContext, key: ApiKey, reason: string): 
     reason,
     resource: 'api key',
     async run() {
-      const {DeleteApiKeyCommand} = await import('@aws-sdk/client-api-gateway')
-      await ctx.apigw.send(new DeleteApiKeyCommand({apiKey: key.id}))
+      await ApiGateway.deleteApiKey(ctx.apigw, {apiKey: key.id})
     },
   }
 }

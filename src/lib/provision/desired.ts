@@ -2,7 +2,7 @@
 import {UsageError} from '../errors.js'
 import {MAX_SHARDS_PER_STREAM, RETENTION_HOURS_MAX, RETENTION_HOURS_MIN} from '../kinesis/limits.js'
 import {parseIntInRange, validateStreamName} from '../parse.js'
-import {DEFAULT_STAGE, isValidStageName} from './naming.js'
+import {DEFAULT_STAGE, isValidStageName} from '../api-contract.js'
 
 export type Encryption = 'kms' | 'none'
 export const ENCRYPTIONS: readonly Encryption[] = ['kms', 'none']

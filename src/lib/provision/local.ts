@@ -6,9 +6,10 @@ import {randomBytes} from 'node:crypto'
 
 import {buildApiDocument} from '../gateway/openapi.js'
 import {writeLocalApi, type LocalApiState} from '../gateway/state.js'
-import {roleArnFor, parseArn} from './aws.js'
+import {parseArn} from '../aws/arn.js'
+import {roleArnFor} from './naming.js'
 import type {DesiredState} from './desired.js'
-import {apiKeyName, apiName} from './naming.js'
+import {apiKeyName, apiName} from '../api-contract.js'
 import type {Step} from './plan.js'
 
 export interface LocalApiContext {

@@ -6,17 +6,23 @@
 import type {IAMClient, Role} from '@aws-sdk/client-iam'
 
 import type {Clients} from '../aws/clients.js'
-import {findApiKey, findRestApi, findUsagePlan, listStages} from '../gateway/lookup.js'
+import {findApiKey, findRestApi, findUsagePlan, listStages} from '../ingestion/lookup.js'
 import {isNotFound} from '../kinesis/status.js'
 import {apiFile, apisDir, readLocalApi, removeLocalApi} from '../gateway/state.js'
 import {sleep as defaultSleep} from '../local/process.js'
 import type {Target} from '../target.js'
-import {deleteApiKeyStep, deleteUsagePlanStep, getRole, isOurs, observeAws, parseArn, planAws, stageArn, type AwsContext} from './aws.js'
+import {deleteApiKeyStep, deleteUsagePlanStep, getRole, observeAws, planAws, type AwsContext} from './aws.js'
 import type {DesiredState} from './desired.js'
 import {planLocalApi} from './local.js'
-import {apiKeyName, awsInvokeUrl, BATCH_PATH, EVENTS_PATH, legacyRoleName, localInvokeUrl, MANAGED_TAG, REGION_TAG_KEY, ROLE_POLICY_NAME, roleName} from './naming.js'
+import {apiKeyName, awsInvokeUrl, BATCH_PATH, EVENTS_PATH, isOurs, localInvokeUrl, MANAGED_TAG, REGION_TAG_KEY} from '../api-contract.js'
+import {parseArn, stageArn} from '../aws/arn.js'
+import {legacyRoleName, ROLE_POLICY_NAME, roleName} from './naming.js'
 import {applySteps, describePlan, isChange, type PlanItem, type Step} from './plan.js'
 import {isManaged, observeStream, planStream, type StreamContext} from './stream.js'
+import * as ApiGateway from '../aws/apigateway.js'
+import * as Iam from '../aws/iam.js'
+import * as Kinesis from '../aws/kinesis.js'
+import * as Waf from '../aws/wafv2.js'
 
 export interface ProvisionDeps {
   clients: Clients
@@ -189,8 +195,8 @@ export async function planDestroy(stream: string, deps: ProvisionDeps): Promise<
           reason: `disassociate from stage ${stage.stageName}`,
           resource: 'web acl',
           async run() {
-            const [{DisassociateWebACLCommand}, waf] = await Promise.all([import('@aws-sdk/client-wafv2'), deps.clients.wafv2()])
-            await waf.send(new DisassociateWebACLCommand({ResourceArn: resourceArn}))
+            const waf = await deps.clients.wafv2()
+            await Waf.disassociateWebACL(waf, {ResourceArn: resourceArn})
           },
         })
       }
@@ -208,8 +214,7 @@ export async function planDestroy(stream: string, deps: ProvisionDeps): Promise<
         reason: 'created by clickops (with its stages and deployments)',
         resource: 'rest api',
         async run() {
-          const {DeleteRestApiCommand} = await import('@aws-sdk/client-api-gateway')
-          await apigw.send(new DeleteRestApiCommand({restApiId: rest.id}))
+          await ApiGateway.deleteRestApi(apigw, {restApiId: rest.id})
         },
       })
     } else {
@@ -233,12 +238,11 @@ export async function planDestroy(stream: string, deps: ProvisionDeps): Promise<
       reason: `created by clickops (${records}); its records are lost`,
       resource: 'stream',
       async run() {
-        const {DeleteStreamCommand, DescribeStreamSummaryCommand} = await import('@aws-sdk/client-kinesis')
-        await kinesis.send(new DeleteStreamCommand({EnforceConsumerDeletion: true, StreamName: stream}))
+        await Kinesis.deleteStream(kinesis, {EnforceConsumerDeletion: true, StreamName: stream})
         // Wait until it is gone, so that an immediate `provision` does not find it DELETING.
         for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
           try {
-            await kinesis.send(new DescribeStreamSummaryCommand({StreamName: stream}))
+            await Kinesis.describeStreamSummary(kinesis, {StreamName: stream})
           } catch (error) {
             if (isNotFound(error)) return
             throw error
@@ -268,7 +272,6 @@ export async function destroy(stream: string, deps: ProvisionDeps, options: {dry
  * stream ARN in its policy, says which (a role another region's stream still uses is kept).
  */
 async function roleDeletions(iam: IAMClient, stream: string, region: string): Promise<Step[]> {
-  const iamSdk = await import('@aws-sdk/client-iam')
   const deleteRole = (name: string, reason: string): Step => ({
     action: 'delete',
     name,
@@ -276,11 +279,11 @@ async function roleDeletions(iam: IAMClient, stream: string, region: string): Pr
     resource: 'iam role',
     async run() {
       try {
-        await iam.send(new iamSdk.DeleteRolePolicyCommand({PolicyName: ROLE_POLICY_NAME, RoleName: name}))
+        await Iam.deleteRolePolicy(iam, {PolicyName: ROLE_POLICY_NAME, RoleName: name})
       } catch (error) {
         if ((error as {name?: string}).name !== 'NoSuchEntityException') throw error
       }
-      await iam.send(new iamSdk.DeleteRoleCommand({RoleName: name}))
+      await Iam.deleteRole(iam, {RoleName: name})
     },
   })
   const managed = (role: Role | undefined) => role !== undefined && tagOf(role, MANAGED_TAG.key) === MANAGED_TAG.value
@@ -307,9 +310,8 @@ const tagOf = (role: Role, key: string) => role.Tags?.find((t) => t.Key === key)
 
 /** The region of the stream the role's inline policy names, when it names one. */
 async function policyRegion(iam: IAMClient, roleName: string): Promise<string | undefined> {
-  const {GetRolePolicyCommand} = await import('@aws-sdk/client-iam')
   try {
-    const doc = (await iam.send(new GetRolePolicyCommand({PolicyName: ROLE_POLICY_NAME, RoleName: roleName}))).PolicyDocument
+    const doc = (await Iam.getRolePolicy(iam, {PolicyName: ROLE_POLICY_NAME, RoleName: roleName})).PolicyDocument
     const policy = doc === undefined ? undefined : (JSON.parse(decodeURIComponent(doc)) as {Statement?: {Resource?: unknown}[]})
     const arn = policy?.Statement?.map((st) => st.Resource).find((r): r is string => typeof r === 'string' && r.includes(':kinesis:'))
     return arn === undefined ? undefined : parseArn(arn).region || undefined

@@ -10,9 +10,10 @@ import {ClickopsError, ExitCode, StreamNotFoundError} from '../errors.js'
 import {getStreamStatus, type StreamStatus} from '../kinesis/status.js'
 import {sleep as defaultSleep} from '../local/process.js'
 import {KINESIS_MANAGED_KEY, type DesiredState} from './desired.js'
-import {MANAGED_TAG, tagsFor} from './naming.js'
+import {MANAGED_TAG, tagsFor} from '../api-contract.js'
 import type {Step} from './plan.js'
 import {HEAT_SHARD_METRICS} from '../load/model.js'
+import * as Kinesis from '../aws/kinesis.js'
 
 /** The shard-level metrics to enable (EnableEnhancedMonitoring): those `clickops heat` reads from CloudWatch. */
 export const SHARD_LEVEL_METRICS = HEAT_SHARD_METRICS
@@ -42,12 +43,11 @@ export function isManaged(tags: Record<string, string>): boolean {
 
 /** Waits until the stream is ACTIVE (streams accept one change at a time). */
 export async function waitForActive(ctx: StreamContext, stream: string, onWait?: () => void): Promise<string> {
-  const {DescribeStreamSummaryCommand} = await import('@aws-sdk/client-kinesis')
   const sleep = ctx.sleep ?? defaultSleep
   const deadline = Date.now() + (ctx.activeTimeoutMs ?? 600_000)
   let told = false
   for (let delay = 250; ; delay = Math.min(delay * 2, 5000)) {
-    const summary = (await ctx.kinesis.send(new DescribeStreamSummaryCommand({StreamName: stream}))).StreamDescriptionSummary
+    const summary = (await Kinesis.describeStreamSummary(ctx.kinesis, {StreamName: stream})).StreamDescriptionSummary
     if (summary?.StreamStatus === 'ACTIVE') {
       ctx.streamArn = summary.StreamARN
       return summary.StreamARN!
@@ -70,7 +70,6 @@ export function planStream(desired: DesiredState, observed: StreamStatus | undef
   const steps: Step[] = []
   const wanted = tagsFor(stream)
   const kinesis = ctx.kinesis
-  const sdk = () => import('@aws-sdk/client-kinesis')
 
   if (observed?.status === 'DELETING') {
     throw new ClickopsError(`Stream "${stream}" is being deleted.`, {hint: 'Wait until it is gone (`clickops status`), then run provision again.'})
@@ -85,14 +84,11 @@ export function planStream(desired: DesiredState, observed: StreamStatus | undef
       reason: `does not exist; ${shape}, tagged ${MANAGED_TAG.key}=${MANAGED_TAG.value}`,
       resource: 'stream',
       async run() {
-        const {CreateStreamCommand} = await sdk()
-        await kinesis.send(
-          new CreateStreamCommand({
-            StreamName: stream,
-            ...(desired.mode === 'ON_DEMAND' ? {StreamModeDetails: {StreamMode: 'ON_DEMAND'}} : {ShardCount: desired.shards, StreamModeDetails: {StreamMode: 'PROVISIONED'}}),
-            Tags: wanted,
-          }),
-        )
+        await Kinesis.createStream(kinesis, {
+          StreamName: stream,
+          ...(desired.mode === 'ON_DEMAND' ? {StreamModeDetails: {StreamMode: 'ON_DEMAND'}} : {ShardCount: desired.shards, StreamModeDetails: {StreamMode: 'PROVISIONED'}}),
+          Tags: wanted,
+        })
         await waitForActive(ctx, stream)
       },
     })
@@ -116,9 +112,8 @@ export function planStream(desired: DesiredState, observed: StreamStatus | undef
       reason: `mode ${observed.mode.toLowerCase().replace('_', '-')} → ${desired.mode.toLowerCase().replace('_', '-')}`,
       resource: 'stream mode',
       async run() {
-        const {UpdateStreamModeCommand} = await sdk()
         const arn = await waitForActive(ctx, stream)
-        await kinesis.send(new UpdateStreamModeCommand({StreamARN: arn, StreamModeDetails: {StreamMode: desired.mode}}))
+        await Kinesis.updateStreamMode(kinesis, {StreamARN: arn, StreamModeDetails: {StreamMode: desired.mode}})
         await waitForActive(ctx, stream)
       },
     })
@@ -133,10 +128,9 @@ export function planStream(desired: DesiredState, observed: StreamStatus | undef
       reason: `${current.retentionHours} h → ${desired.retentionHours} h`,
       resource: 'retention',
       async run() {
-        const {DecreaseStreamRetentionPeriodCommand, IncreaseStreamRetentionPeriodCommand} = await sdk()
         await waitForActive(ctx, stream)
         const input = {RetentionPeriodHours: desired.retentionHours, StreamName: stream}
-        await kinesis.send(desired.retentionHours > current.retentionHours ? new IncreaseStreamRetentionPeriodCommand(input) : new DecreaseStreamRetentionPeriodCommand(input))
+        await (desired.retentionHours > current.retentionHours ? Kinesis.increaseStreamRetentionPeriod(kinesis, input) : Kinesis.decreaseStreamRetentionPeriod(kinesis, input))
         await waitForActive(ctx, stream)
       },
     })
@@ -152,12 +146,11 @@ export function planStream(desired: DesiredState, observed: StreamStatus | undef
       reason: desired.encryption === 'kms' ? (observed ? `none → KMS (${KINESIS_MANAGED_KEY})` : `KMS (${KINESIS_MANAGED_KEY}), switched on once the stream is created`) : `KMS → none`,
       resource: 'encryption',
       async run() {
-        const {StartStreamEncryptionCommand, StopStreamEncryptionCommand} = await sdk()
         await waitForActive(ctx, stream)
         if (desired.encryption === 'kms') {
-          await kinesis.send(new StartStreamEncryptionCommand({EncryptionType: 'KMS', KeyId: KINESIS_MANAGED_KEY, StreamName: stream}))
+          await Kinesis.startStreamEncryption(kinesis, {EncryptionType: 'KMS', KeyId: KINESIS_MANAGED_KEY, StreamName: stream})
         } else {
-          await kinesis.send(new StopStreamEncryptionCommand({EncryptionType: 'KMS', KeyId: current.kmsKeyId ?? KINESIS_MANAGED_KEY, StreamName: stream}))
+          await Kinesis.stopStreamEncryption(kinesis, {EncryptionType: 'KMS', KeyId: current.kmsKeyId ?? KINESIS_MANAGED_KEY, StreamName: stream})
         }
         await waitForActive(ctx, stream)
       },
@@ -179,13 +172,10 @@ export function planStream(desired: DesiredState, observed: StreamStatus | undef
         : `disable ${enabled.join(', ')}`,
       resource: 'enhanced monitoring',
       async run() {
-        const {DisableEnhancedMonitoringCommand, EnableEnhancedMonitoringCommand} = await sdk()
         await waitForActive(ctx, stream)
-        await kinesis.send(
-          desired.enhancedMonitoring
-            ? new EnableEnhancedMonitoringCommand({ShardLevelMetrics: [...missing], StreamName: stream})
-            : new DisableEnhancedMonitoringCommand({ShardLevelMetrics: [...enabled] as never, StreamName: stream}),
-        )
+        await (desired.enhancedMonitoring
+          ? Kinesis.enableEnhancedMonitoring(kinesis, {ShardLevelMetrics: [...missing], StreamName: stream})
+          : Kinesis.disableEnhancedMonitoring(kinesis, {ShardLevelMetrics: [...enabled] as never, StreamName: stream}))
         await waitForActive(ctx, stream)
       },
     })
@@ -209,9 +199,8 @@ export function planStream(desired: DesiredState, observed: StreamStatus | undef
       reason: `add ${Object.entries(tagDiff).map(([k, v]) => `${k}=${v}`).join(', ')}`,
       resource: 'stream tags',
       async run() {
-        const {AddTagsToStreamCommand} = await sdk()
         await waitForActive(ctx, stream)
-        await kinesis.send(new AddTagsToStreamCommand({StreamName: stream, Tags: tagDiff}))
+        await Kinesis.addTagsToStream(kinesis, {StreamName: stream, Tags: tagDiff})
       },
     })
   }

@@ -14,7 +14,7 @@
  */
 import {setTimeout as delay} from 'node:timers/promises'
 
-import {MergeShardsCommand, SplitShardCommand, UpdateShardCountCommand, type KinesisClient, type Shard} from '@aws-sdk/client-kinesis'
+import type {KinesisClient, Shard} from '@aws-sdk/client-kinesis'
 
 import {withBackoff} from '../backoff.js'
 import {ClickopsError} from '../errors.js'
@@ -24,6 +24,7 @@ import {formatDuration} from '../format.js'
 import type {ScalingEvent} from './history.js'
 import type {AccountQuota, BlockKind, PlanStep, ScalingPlan, StepAction} from './planner.js'
 import {describeStreamFacts, readHistory, sameEvent, writeHistory} from './state.js'
+import * as Kinesis from '../aws/kinesis.js'
 
 export type ExecutionBlockKind = BlockKind | 'changed' | 'concurrent' | 'limit'
 
@@ -143,19 +144,19 @@ export async function executePlan(args: ExecuteArgs): Promise<ExecutionResult> {
     try {
       if (target === undefined) {
         progress(`${label}: UpdateShardCount ${step.from} → ${step.to} (UNIFORM_SCALING)`)
-        await kinesis.send(new UpdateShardCountCommand({ScalingType: 'UNIFORM_SCALING', StreamName: streamName, TargetShardCount: step.to}))
+        await Kinesis.updateShardCount(kinesis, {ScalingType: 'UNIFORM_SCALING', StreamName: streamName, TargetShardCount: step.to})
       } else {
         record.shardId = target.shard.ShardId!
         if (step.action === 'split') {
           record.newStartingHashKey = step.newStartingHashKey!
           progress(`${label}: SplitShard ${target.shard.ShardId} at ${step.newStartingHashKey}`)
-          const command = new SplitShardCommand({NewStartingHashKey: step.newStartingHashKey!, ShardToSplit: target.shard.ShardId!, StreamName: streamName})
-          await retryRate(() => kinesis.send(command), args, progress, label)
+          const input = {NewStartingHashKey: step.newStartingHashKey!, ShardToSplit: target.shard.ShardId!, StreamName: streamName}
+          await retryRate(() => Kinesis.splitShard(kinesis, input), args, progress, label)
         } else {
           record.adjacentShardId = target.adjacent!.ShardId!
           progress(`${label}: MergeShards ${target.shard.ShardId} + ${target.adjacent!.ShardId}`)
-          const command = new MergeShardsCommand({AdjacentShardToMerge: target.adjacent!.ShardId!, ShardToMerge: target.shard.ShardId!, StreamName: streamName})
-          await retryRate(() => kinesis.send(command), args, progress, label)
+          const input = {AdjacentShardToMerge: target.adjacent!.ShardId!, ShardToMerge: target.shard.ShardId!, StreamName: streamName}
+          await retryRate(() => Kinesis.mergeShards(kinesis, input), args, progress, label)
         }
       }
     } catch (error) {

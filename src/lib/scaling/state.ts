@@ -3,16 +3,13 @@
  * the account's shard quota (DescribeLimits) and the scaling history kept in the stream's tags; and
  * the read-modify-write of that history tag.
  */
-import {
-  AddTagsToStreamCommand,
-  DescribeLimitsCommand,
-  type KinesisClient,
-} from '@aws-sdk/client-kinesis'
+import type {KinesisClient} from '@aws-sdk/client-kinesis'
 
 import {MAX_TAGS_PER_STREAM} from '../kinesis/limits.js'
 import {describeStreamSummary, listTags} from '../kinesis/status.js'
 import {formatHistory, HISTORY_TAG_KEY, parseHistory, type ScalingEvent} from './history.js'
 import type {AccountQuota, StreamFacts} from './planner.js'
+import * as Kinesis from '../aws/kinesis.js'
 
 export interface StreamHistory {
   events: ScalingEvent[]
@@ -44,7 +41,7 @@ export async function describeStreamFacts(kinesis: KinesisClient, streamName: st
 /** The account's shard quota, or undefined (with a notice) when DescribeLimits is not allowed. */
 export async function describeQuota(kinesis: KinesisClient, onNotice?: (msg: string) => void): Promise<AccountQuota | undefined> {
   try {
-    const limits = await kinesis.send(new DescribeLimitsCommand({}))
+    const limits = await Kinesis.describeLimits(kinesis, {})
     if (limits.ShardLimit === undefined || limits.OpenShardCount === undefined) return undefined
     return {openShardCount: limits.OpenShardCount, shardLimit: limits.ShardLimit}
   } catch (error) {
@@ -82,7 +79,7 @@ export async function readScalingState(kinesis: KinesisClient, streamName: strin
 /** Writes `events` as the history tag (pruned to the rolling 24 h and the tag value limit). */
 export async function writeHistory(kinesis: KinesisClient, streamName: string, events: readonly ScalingEvent[], now: Date): Promise<string> {
   const value = formatHistory(events, now)
-  await kinesis.send(new AddTagsToStreamCommand({StreamName: streamName, Tags: {[HISTORY_TAG_KEY]: value}}))
+  await Kinesis.addTagsToStream(kinesis, {StreamName: streamName, Tags: {[HISTORY_TAG_KEY]: value}})
   return value
 }
 

@@ -5,6 +5,7 @@
  * failures, 403 for a missing or wrong key, 400 when the body fails validation. A 200 carries the
  * PutRecords result, whose failed entries are retried like the Kinesis sink's.
  */
+import {API_KEY_HEADER, BATCH_PATH} from '../api-contract.js'
 import {ClickopsError, ExitCode} from '../errors.js'
 import {MAX_RECORD_BYTES, PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS} from '../kinesis/limits.js'
 import {ABORTED_IN_FLIGHT, ABORTED_IN_FLIGHT_MESSAGE, describeError, isAbort, THROTTLING_ERRORS, type BatchSink, type CallFailure, type Entry, type EntryOutcome} from './sink.js'
@@ -20,11 +21,9 @@ export interface ApiSinkOptions {
 }
 
 /** The batch route under an API's invoke URL: `--api-url https://…/v1` → `https://…/v1/events/batch`. */
-export const BATCH_ROUTE = '/events/batch'
-
 export function batchUrlOf(apiUrl: string): string {
   const trimmed = apiUrl.replace(/\/+$/, '')
-  return trimmed.endsWith(BATCH_ROUTE) ? trimmed : `${trimmed}${BATCH_ROUTE}`
+  return trimmed.endsWith(BATCH_PATH) ? trimmed : `${trimmed}${BATCH_PATH}`
 }
 
 /** A non-2xx answer of the API; `type` is the Kinesis error type when the error came from Kinesis. */
@@ -46,7 +45,7 @@ export function apiSink(options: ApiSinkOptions): BatchSink {
   const doFetch = options.fetch ?? fetch
   const timeoutMs = options.timeoutMs ?? 30_000
   const headers: Record<string, string> = {'content-type': 'application/json'}
-  if (options.apiKey !== undefined) headers['x-api-key'] = options.apiKey
+  if (options.apiKey !== undefined) headers[API_KEY_HEADER] = options.apiKey
   const where = safeUrl(options.batchUrl)
   return {
     classify(error: unknown): CallFailure {

@@ -3,12 +3,13 @@
  * 200 with FailedRecordCount > 0 on a partial failure: each failed entry carries its ErrorCode
  * (ProvisionedThroughputExceededException = throttled, InternalFailure = retriable).
  */
-import {PutRecordsCommand, type KinesisClient} from '@aws-sdk/client-kinesis'
+import type {KinesisClient} from '@aws-sdk/client-kinesis'
 
 import {ClickopsError, ExitCode, StreamNotFoundError, toClickopsError} from '../errors.js'
 import {MAX_RECORD_BYTES, PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS} from '../kinesis/limits.js'
 import {describeStreamSummary} from '../kinesis/status.js'
 import {ABORTED_IN_FLIGHT, ABORTED_IN_FLIGHT_MESSAGE, describeError, isAbort, THROTTLING_ERRORS, type BatchSink, type CallFailure, type Entry, type EntryOutcome} from './sink.js'
+import * as Kinesis from '../aws/kinesis.js'
 
 /** Call errors after which no further call can succeed: the run stops. */
 export const FATAL_ERRORS = new Set([
@@ -64,13 +65,10 @@ export function kinesisSink(client: KinesisClient, options: KinesisSinkOptions):
     limits: {maxBytes: PUT_RECORDS_MAX_BYTES, maxRecordBytes: MAX_RECORD_BYTES, maxRecords: PUT_RECORDS_MAX_RECORDS},
     name: 'kinesis',
     async put(entries: readonly Entry[], signal: AbortSignal): Promise<EntryOutcome[]> {
-      const response = await client.send(
-        new PutRecordsCommand({
-          Records: entries.map((e) => ({Data: Buffer.from(e.body, 'utf8'), PartitionKey: e.key})),
-          StreamName: streamName,
-        }),
-        {abortSignal: signal},
-      )
+      const response = await Kinesis.putRecords(client, {
+        Records: entries.map((e) => ({Data: Buffer.from(e.body, 'utf8'), PartitionKey: e.key})),
+        StreamName: streamName,
+      }, {abortSignal: signal})
       const records = response.Records ?? []
       return entries.map((_, i): EntryOutcome => {
         const r = records[i]

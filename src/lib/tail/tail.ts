@@ -4,7 +4,7 @@
  * starting point, until the tip, a limit, a time or a stop signal. Streams: every record is handed
  * to `onRecord` (awaited, so a slow consumer slows the reading) and nothing is kept.
  */
-import {GetRecordsCommand, GetShardIteratorCommand, type ChildShard, type KinesisClient, type Shard} from '@aws-sdk/client-kinesis'
+import type {ChildShard, KinesisClient, Shard} from '@aws-sdk/client-kinesis'
 
 import {ClickopsError, ExitCode} from '../errors.js'
 import {asStreamNotFound, isNotFound} from '../kinesis/status.js'
@@ -16,6 +16,7 @@ import {followShards} from './follow.js'
 import type {TailStatus} from './format.js'
 import {readPlan, type ReadPlan, type TailPlan} from './plan.js'
 import {isAggregated, plainRecord, positionOf, userRecords, type TailRecord} from './records.js'
+import * as Kinesis from '../aws/kinesis.js'
 
 export type StopReason = 'tip' | 'limit' | 'until' | 'signal'
 
@@ -203,10 +204,8 @@ async function locateSequence(kinesis: KinesisClient, streamName: string, candid
   if (candidates.length <= 1) return candidates[0]?.ShardId
   for (const shard of candidates) {
     try {
-      const it = await kinesis.send(
-        new GetShardIteratorCommand({ShardId: shard.ShardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: sequenceNumber, StreamName: streamName}),
-      )
-      const page = await kinesis.send(new GetRecordsCommand({Limit: 1, ShardIterator: it.ShardIterator}))
+      const it = await Kinesis.getShardIterator(kinesis, {ShardId: shard.ShardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: sequenceNumber, StreamName: streamName})
+      const page = await Kinesis.getRecords(kinesis, {Limit: 1, ShardIterator: it.ShardIterator})
       if (page.Records?.[0]?.SequenceNumber === sequenceNumber) return shard.ShardId
     } catch (error) {
       const name = (error as {name?: string}).name

@@ -3,7 +3,8 @@ import {expect} from 'chai'
 import {UsageError} from '../../../src/lib/errors.js'
 import {TokenBucket} from '../../../src/lib/gateway/throttle.js'
 import {desiredState, PROVISION_DEFAULTS, type ProvisionFlags} from '../../../src/lib/provision/desired.js'
-import {apiName, legacyRoleName, roleName} from '../../../src/lib/provision/naming.js'
+import {apiName} from '../../../src/lib/api-contract.js'
+import {legacyRoleName, roleName} from '../../../src/lib/provision/naming.js'
 import {applySteps, canonical, InterruptedError, withBackoff, type Step} from '../../../src/lib/provision/plan.js'
 
 const aws = {kind: 'aws' as const, region: 'eu-west-1'}

@@ -6,9 +6,9 @@
 import type {Clients} from '../aws/clients.js'
 import {ClickopsError, ExitCode} from '../errors.js'
 import {resolveLocalConfig} from '../local/config.js'
-import {apiKeyName, awsInvokeUrl, BATCH_PATH, DEFAULT_STAGE, EVENTS_PATH, localInvokeUrl} from '../provision/naming.js'
+import {apiKeyName, awsInvokeUrl, BATCH_PATH, DEFAULT_STAGE, EVENTS_PATH, localInvokeUrl} from '../api-contract.js'
 import type {Target} from '../target.js'
-import {apisDir, apiFile, readLocalApi} from './state.js'
+import {apisDir, apiFile, readLocalApi} from '../gateway/state.js'
 
 export interface IngestionApiArgs {
   target: Target
@@ -35,27 +35,6 @@ export interface IngestionApiInfo {
 export interface IngestionApi extends IngestionApiInfo {
   /** The key's value, to send as the `x-api-key` header; only when the API requires one. Never print it. */
   apiKey?: string
-}
-
-/** The body of a 200 from POST /events. */
-export interface PutEventResponse {
-  shardId: string
-  sequenceNumber: string
-}
-
-/** The body of a 200 from POST /events/batch: records in request order; failed ones carry errorCode. */
-export interface PutEventsResponse {
-  failedRecordCount: number
-  records: ({shardId: string; sequenceNumber: string} | {errorCode: string})[]
-}
-
-/** The body of every error (gateway refusals and mapped Kinesis errors). */
-export interface ApiErrorResponse {
-  message: string
-  /** The Kinesis error type, for errors coming from Kinesis. */
-  type?: string
-  /** Validation problems, for 400 "Invalid request body". */
-  details?: string
 }
 
 export class ApiNotFoundError extends ClickopsError {

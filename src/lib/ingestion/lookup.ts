@@ -2,15 +2,10 @@
 import type {APIGatewayClient, ApiKey, RestApi, Stage, UsagePlan} from '@aws-sdk/client-api-gateway'
 
 import {ClickopsError} from '../errors.js'
-import {apiKeyName, apiName, MANAGED_TAG, STREAM_TAG_KEY, usagePlanName} from '../provision/naming.js'
+import {apiKeyName, apiName, isOurs, MANAGED_TAG, STREAM_TAG_KEY, usagePlanName} from '../api-contract.js'
+import * as ApiGateway from '../aws/apigateway.js'
 
-const isOurs = (tags: Record<string, string> | undefined, stream: string) =>
-  tags?.[MANAGED_TAG.key] === MANAGED_TAG.value && tags?.[STREAM_TAG_KEY] === stream
-
-/** API Gateway's largest page (its `limit`). */
-const PAGE_SIZE = 500
-
-/** Every item of every page (the SDK's paginators follow `position`). */
+/** Every item of every page. */
 async function allItems<T>(pages: AsyncIterable<{items?: T[]}>): Promise<T[]> {
   const all: T[] = []
   for await (const page of pages) all.push(...(page.items ?? []))
@@ -30,25 +25,21 @@ function pick<T extends {id?: string; name?: string; tags?: Record<string, strin
 
 /** The REST API named `clickops-<stream>` (GetRestApis pages with `position`). */
 export async function findRestApi(apigw: APIGatewayClient, stream: string): Promise<RestApi | undefined> {
-  const {paginateGetRestApis} = await import('@aws-sdk/client-api-gateway')
-  return pick(await allItems(paginateGetRestApis({client: apigw, pageSize: PAGE_SIZE}, {})), apiName(stream), stream, 'REST API')
+  return pick(await allItems(ApiGateway.getRestApisPages(apigw)), apiName(stream), stream, 'REST API')
 }
 
 export async function findApiKey(apigw: APIGatewayClient, stream: string, includeValue = false): Promise<ApiKey | undefined> {
-  const {paginateGetApiKeys} = await import('@aws-sdk/client-api-gateway')
   const name = apiKeyName(stream)
-  return pick(await allItems(paginateGetApiKeys({client: apigw, pageSize: PAGE_SIZE}, {includeValues: includeValue, nameQuery: name})), name, stream, 'API key')
+  return pick(await allItems(ApiGateway.getApiKeysPages(apigw, {includeValues: includeValue, nameQuery: name})), name, stream, 'API key')
 }
 
 export async function findUsagePlan(apigw: APIGatewayClient, stream: string): Promise<UsagePlan | undefined> {
-  const {paginateGetUsagePlans} = await import('@aws-sdk/client-api-gateway')
-  return pick(await allItems(paginateGetUsagePlans({client: apigw, pageSize: PAGE_SIZE}, {})), usagePlanName(stream), stream, 'usage plan')
+  return pick(await allItems(ApiGateway.getUsagePlansPages(apigw)), usagePlanName(stream), stream, 'usage plan')
 }
 
 export async function findStage(apigw: APIGatewayClient, restApiId: string, stage: string): Promise<Stage | undefined> {
-  const {GetStageCommand} = await import('@aws-sdk/client-api-gateway')
   try {
-    return await apigw.send(new GetStageCommand({restApiId, stageName: stage}))
+    return await ApiGateway.getStage(apigw, {restApiId, stageName: stage})
   } catch (error) {
     if ((error as {name?: string}).name === 'NotFoundException') return undefined
     throw error
@@ -56,14 +47,12 @@ export async function findStage(apigw: APIGatewayClient, restApiId: string, stag
 }
 
 export async function listStages(apigw: APIGatewayClient, restApiId: string): Promise<Stage[]> {
-  const {GetStagesCommand} = await import('@aws-sdk/client-api-gateway')
-  return (await apigw.send(new GetStagesCommand({restApiId}))).item ?? []
+  return (await ApiGateway.getStages(apigw, {restApiId})).item ?? []
 }
 
 /** Whether any method of the deployed API requires a key (GetResources with the methods embedded). */
 export async function apiKeyRequired(apigw: APIGatewayClient, restApiId: string): Promise<boolean> {
-  const {paginateGetResources} = await import('@aws-sdk/client-api-gateway')
-  for await (const page of paginateGetResources({client: apigw, pageSize: PAGE_SIZE}, {embed: ['methods'], restApiId})) {
+  for await (const page of ApiGateway.getResourcesPages(apigw, {embed: ['methods'], restApiId})) {
     for (const resource of page.items ?? []) {
       for (const method of Object.values(resource.resourceMethods ?? {})) if (method.apiKeyRequired) return true
     }

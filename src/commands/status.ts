@@ -1,13 +1,14 @@
 import {BaseCommand} from '../cli/base-command.js'
 import {keyValues, table} from '../cli/output.js'
 import type {IngestionApiInfo} from '../lib/gateway/endpoint.js'
+import {accountSettingLabel, capacityModeLabel, type StreamCapacity} from '../lib/kinesis/capacity.js'
 import type {StreamStatus} from '../lib/kinesis/status.js'
 
 /** `api`: the stream's ingestion API (null: none provisioned); `apiError`: why it could not be looked up. */
 export type StatusResult = StreamStatus & {target: string; region: string; api: IngestionApiInfo | null; apiError?: string}
 
 export default class Status extends BaseCommand<typeof Status> {
-  static override summary = "Show the stream's summary: status, mode, shards, retention, encryption, monitoring, tags, ingestion API."
+  static override summary = "Show the stream's summary: status, capacity mode, shards, retention, encryption, monitoring, tags, ingestion API."
   static override description = `Lists each open shard with its share of the hash-key space, and the ingestion API of \`clickops provision\` (URL, stage, whether a key is required). Exits with code 3 when the stream does not exist.`
   static override examples = [
     '<%= config.bin %> status',
@@ -36,7 +37,9 @@ function render(s: StatusResult): string {
     ['stream', s.streamName],
     ['arn', s.streamArn],
     ['status', s.status],
-    ['mode', s.mode === 'ON_DEMAND' ? 'on-demand' : 'provisioned'],
+    ['mode', capacityModeLabel(s.capacity.mode)],
+    ['account', accountSettingLabel(s.capacity.account)],
+    ['warm throughput', warmLabel(s.capacity.warmThroughput)],
     ['shards', `${s.openShardCount} open, ${s.closedShardCount} closed`],
     ['retention', `${s.retentionHours} h`],
     ['encryption', s.encryption === 'KMS' ? `KMS (${s.kmsKeyId ?? 'alias/aws/kinesis'})` : 'none'],
@@ -46,4 +49,11 @@ function render(s: StatusResult): string {
   ])
   const rows = s.openShards.map((sh) => [sh.shardId, `${sh.hashSpacePercent.toFixed(2)}%`, sh.startingHashKey, sh.endingHashKey])
   return `${head}\n\n${table(['open shard', 'hash space', 'starting hash key', 'ending hash key'], rows, {align: ['left', 'right', 'right', 'right']})}`
+}
+
+/** Warm throughput (on-demand streams), or nothing when AWS reports none. */
+function warmLabel(w: StreamCapacity['warmThroughput']): string | undefined {
+  if (w === undefined) return undefined
+  const target = w.targetMiBps !== undefined && w.targetMiBps !== w.currentMiBps ? `, scaling to ${w.targetMiBps} MiB/s` : ''
+  return `${w.currentMiBps ?? '?'} MiB/s${target}`
 }

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-kinesis'
 
 import {StreamNotFoundError} from '../errors.js'
+import {describeCapacity, type StreamCapacity} from './capacity.js'
 import {rangeOf, rangeShare} from './hashkey.js'
 import {byHashRange, isOpen, listShards} from './shards.js'
 
@@ -35,6 +36,8 @@ export interface StreamStatus {
   tags: Record<string, string>
   createdAt?: string
   openShards: ShardSummary[]
+  /** Capacity mode (provisioned / on-demand Standard / on-demand Advantage), account setting, warm throughput. */
+  capacity: StreamCapacity
 }
 
 export function isNotFound(error: unknown): boolean {
@@ -96,6 +99,7 @@ export async function getStreamStatus(kinesis: KinesisClient, streamName: string
         parentShardId: s.ParentShardId,
       }
     }),
+    capacity: await describeCapacity(kinesis, summary),
   }
 }
 

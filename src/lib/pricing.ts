@@ -95,8 +95,8 @@ export function fmtUsd(x: number): string {
 }
 
 /** The one line `scale` adds to a provisioned plan. */
-export function costLine(c: MonthlyCosts, prices: PriceTable = DEFAULT_PRICES): string {
-  return `Month's cost at the measured mean traffic (${prices.region}): ${c.shards} provisioned shard${c.shards === 1 ? '' : 's'} ${fmtUsd(c.provisioned)}; on-demand Standard ${fmtUsd(c.onDemandStandard)}; on-demand Advantage ${fmtUsd(c.onDemandAdvantage)} (without its account-wide commitment).`
+export function costLine(c: MonthlyCosts, region: string = DEFAULT_PRICES.region): string {
+  return `Month's cost at the measured mean traffic (${region}): ${c.shards} provisioned shard${c.shards === 1 ? '' : 's'} ${fmtUsd(c.provisioned)}; on-demand Standard ${fmtUsd(c.onDemandStandard)}; on-demand Advantage ${fmtUsd(c.onDemandAdvantage)} (without its account-wide commitment).`
 }
 
 const SECTIONS = {

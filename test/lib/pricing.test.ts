@@ -56,7 +56,7 @@ describe('pricing: the month in each capacity mode (pure)', () => {
   })
 
   it('the plan line names the three figures and the price region', () => {
-    const line = costLine(monthlyCosts(4, {bytesPerSecond: 1000 * 1024, recordsPerSecond: 1000}))
+    const line = costLine(monthlyCosts(4, {bytesPerSecond: 1000 * 1024, recordsPerSecond: 1000}), DEFAULT_PRICES.region)
     expect(line).to.equal(
       "Month's cost at the measured mean traffic (us-east-1 (list prices)): 4 provisioned shards $80.59; on-demand Standard $330; on-demand Advantage $120 (without its account-wide commitment).",
     )

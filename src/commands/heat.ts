@@ -7,6 +7,7 @@ import {capability} from '../cli/output.js'
 import type {LoadSnapshot, LoadSourceName} from '../lib/load/types.js'
 import {formatDuration} from '../lib/format.js'
 import {parseDuration} from '../lib/parse.js'
+import {hasCloudWatch} from '../lib/target.js'
 
 export type HeatResult = LoadSnapshot & {
   target: string
@@ -24,12 +25,14 @@ const REFRESH = {cloudwatch: '10s', stream: '2s'} as const
 const MIN_REFRESH_MS = 1000
 
 export default class Heat extends BaseCommand<typeof Heat> {
-  static override summary = 'Show per-shard write utilisation against the shard limits, live (hot shards, hot keys).'
+  static override summary = 'Show per-shard write utilisation against the shard limits, live (hot shards, hot keys); --read for the read side.'
   static override description = `Each open shard's bytes/s and records/s (mean and peak over --window), write throttles and a sparkline, with utilisation = max(bytes/s ÷ 1 MiB, records/s ÷ 1,000) on an absolute colour scale: below 50% cool, 50–80% warm, 80–100% hot, over 100% or throttled.
 
 Two sources:
   cloudwatch  (default on --target aws) shard-level IncomingBytes, IncomingRecords and WriteProvisionedThroughputExceeded, one-minute sums, through GetMetricData (500 queries per call, so 60 calls per refresh for 10,000 shards). Needs enhanced monitoring; without it only the stream total is known and the view says so.
   stream      (default on --target local) reads every open shard from the window start to the tip and keeps following; sees per-second peaks that one-minute sums hide and the hottest partition keys per shard, but uses the shards' read limits (2 MiB/s, 5 GetRecords/s) alongside your consumers. It cannot see write throttles.
+
+--read shows the read side instead, from CloudWatch only: per shard OutgoingBytes and OutgoingRecords (utilisation = bytes/s out ÷ 2 MiB/s, the read limit polling consumers share), ReadProvisionedThroughputExceeded and IteratorAgeMilliseconds (now and its peak), and each registered enhanced fan-out consumer's SubscribeToShardEvent.* against its own 2 MiB/s per shard. Without shard-level read metrics enabled, the stream-level GetRecords.* figures are split by hash range and the view says so. Not on the embedded local stack (exit 2): there, \`clickops lag\` lists the consumers.
 
 On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp PgDn scroll, q quit, ? help). Off a terminal, with --once or --json, it prints one snapshot and exits. Exits 3 when the stream does not exist.`
 
@@ -39,6 +42,7 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
     {command: '<%= config.bin %> heat --target aws --source stream --window 2m', description: 'Per-second peaks and hot keys on AWS by reading the stream itself.'},
     {command: '<%= config.bin %> heat --once --sort heat', description: 'One snapshot as a table, hottest shard first.'},
     {command: '<%= config.bin %> heat --json | jq \'.shards | max_by(.peakUtilization)\'', description: 'The typed snapshot as JSON.'},
+    {command: '<%= config.bin %> heat --read --target aws --stream clickstream', description: 'The read side: bytes out per shard against 2 MiB/s, read throttles, iterator age, enhanced fan-out consumers.'},
     {command: '<%= config.bin %> heat --record session.ndjson', description: 'Watch live and keep every whole minute as a trace, to replay with `clickops scale backtest --trace session.ndjson`.'},
   ]
 
@@ -62,6 +66,10 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
       description: 'Append each whole minute seen to this trace file (NDJSON, the `clickops scale backtest --trace` format) as it runs, e.g. session.ndjson.',
       helpValue: 'FILE',
     }),
+    read: Flags.boolean({
+      default: false,
+      description: 'The read side instead: per shard OutgoingBytes, OutgoingRecords, read throttles and iterator age against 2 MiB/s per shard (shared by polling consumers), and each registered enhanced fan-out consumer against its own 2 MiB/s per shard. CloudWatch only (not on the embedded local stack).',
+    }),
     sort: Flags.option({
       default: 'hash' as const,
       description: 'Row order: by hash range (the key space, left to right) or by heat (hottest peak first). Toggle with s in the live view.',
@@ -73,6 +81,7 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
     const {flags} = this
     // Everything about the flags is checked before any AWS call.
     const target = this.target()
+    if (flags.read) return this.readSide()
     const source: LoadSourceName = flags.source ?? (target.kind === 'aws' ? 'cloudwatch' : 'stream')
     const bounds = WINDOW[source]
     const windowMs = parseDuration(flags.window ?? bounds.default, '--window')
@@ -147,6 +156,63 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
       this.log(heatTable(snapshot, {candidate, color: capability(process.stdout).colour, sort: flags.sort, target: target.kind}))
     }
     return result
+  }
+
+  /** `heat --read`: the read side from CloudWatch, same views and snapshot/JSON rules as the write side. */
+  private async readSide(): Promise<HeatResult | undefined> {
+    const {flags} = this
+    const target = this.target()
+    if (flags.source === 'stream') throw new UsageError('--read comes from CloudWatch\'s read metrics; --source stream reads the write side only.', 'Drop --source, or drop --read.')
+    if (flags.record !== undefined) throw new UsageError('--record keeps write-side minutes for `scale backtest`; it does not go with --read.', 'Drop --record, or drop --read.')
+    const bounds = WINDOW.cloudwatch
+    const windowMs = parseDuration(flags.window ?? bounds.default, '--window')
+    if (windowMs < bounds.min || windowMs > bounds.max) {
+      throw new UsageError(`--window ${flags.window} is out of range for --read (1m to 1d).`, 'CloudWatch Kinesis metrics come in whole minutes: use e.g. 15m.')
+    }
+    const refreshMs = parseDuration(flags.refresh ?? REFRESH.cloudwatch, '--refresh')
+    if (refreshMs < MIN_REFRESH_MS) throw new UsageError(`--refresh ${flags.refresh} is below 1s.`, 'Use e.g. 10s.')
+    const forMs = flags.for === undefined ? undefined : parseDuration(flags.for, '--for')
+    if (forMs !== undefined && forMs < MIN_REFRESH_MS) throw new UsageError(`--for ${flags.for} is below 1s.`, 'Use e.g. 30s.')
+    if (!hasCloudWatch(target)) {
+      throw new UsageError(
+        '--read is not available on the embedded local stack: the read side comes from CloudWatch, and kinesis-local publishes no metrics.',
+        'Locally, `clickops lag` lists the registered consumers (lag unknown) and `clickops heat` shows the write side from the stream itself; use --target aws for the read side.',
+      )
+    }
+    const live = !flags.once && !this.jsonEnabled() && !inCi() && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY)
+    const {clients, region, stream} = await this.connect()
+    const [{collectReadLoad}, kinesis, cloudwatch] = await Promise.all([import('../lib/load/read.js'), clients.kinesis(), clients.cloudwatch()])
+    const stop = interruptible({signals: live ? [] : ['SIGINT']})
+    const args = {cloudwatch, kinesis, signal: stop.signal, streamName: stream, targetName: target.kind, windowMs}
+    if (live) {
+      try {
+        process.env.NODE_ENV ??= 'production'
+        const {runHeatTui} = await import('../ui/heat/run.js')
+        const feed = {close() {}, next: (now: Date) => collectReadLoad({...args, now}), source: 'cloudwatch' as const}
+        const closeAfter = forMs === undefined ? undefined : AbortSignal.timeout(forMs)
+        await runHeatTui({feed, initialSort: flags.sort, meta: {refreshMs, source: 'cloudwatch (read side)', stream, target: target.kind}, refreshMs}, {signal: closeAfter})
+      } finally {
+        stop.abort()
+      }
+      return undefined
+    }
+    let snapshot
+    try {
+      const interrupted = new Promise<never>((_, reject) => {
+        stop.signal.addEventListener('abort', () => reject(stop.signal.reason), {once: true})
+      })
+      snapshot = await Promise.race([collectReadLoad({...args, now: new Date()}), interrupted])
+    } catch (error) {
+      if (stop.signal.aborted) throw new ClickopsError('Interrupted before the snapshot was complete.', {cause: error, exitCode: ExitCode.INTERRUPTED})
+      throw error
+    } finally {
+      stop.dispose()
+    }
+    if (!this.jsonEnabled()) {
+      const {readHeatTable} = await import('../ui/heat/read-table.js')
+      this.log(readHeatTable(snapshot, {sort: flags.sort, target: target.kind}))
+    }
+    return {...snapshot, region, target: target.kind}
   }
 
   /** The trace recorder for --record: appends after the file's last minute. */

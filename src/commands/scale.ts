@@ -8,6 +8,8 @@ import type {PolicyKey, ResolvedPolicy, ScalingPolicy, SettingOrigin} from '../l
 import type {LoadSourceName} from '../lib/load/types.js'
 import {parseDuration} from '../lib/parse.js'
 import {formatDuration, formatPercentShort as pct} from '../lib/format.js'
+import {costLine, loadPrices} from '../lib/pricing.js'
+import {hasCloudWatch} from '../lib/target.js'
 
 export type ScaleResult = ScalingRun & {
   target: string
@@ -27,9 +29,9 @@ targeted: SplitShard of each shard over the target at the traffic-weighted hash 
 
 auto (the default): both, and the one that fits with fewer open shards (ties: fewer calls).
 
-Scales in only when the smaller layout stays under the target by --scale-in-margin and the cooldown has passed. Plans within 10,000 shards per stream and the account's shard quota. Each change is recorded in the stream's "clickops/scaling" tag, so cooldowns and the budget hold across hosts and cron runs; overlapping runs are safe.
+Scales in only when the smaller layout stays under the target by --scale-in-margin, the cooldown has passed, and no consumer is further behind than --max-lag-for-scale-in (CloudWatch iterator age; off without CloudWatch). A provisioned plan ends with the month's cost of the planned count against on-demand Standard and Advantage at list prices (--prices to override). Plans within 10,000 shards per stream and the account's shard quota. Each change is recorded in the stream's "clickops/scaling" tag, so cooldowns and the budget hold across hosts and cron runs; overlapping runs are safe.
 
-Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (cooldown, 24 h budget, quota, on-demand stream, change in progress), 2 invalid input, 3 no such stream, 1 error, 130 interrupted.`
+Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (cooldown, 24 h budget, quota, on-demand stream, change in progress, consumer lag), 2 invalid input, 3 no such stream, 1 error, 130 interrupted.`
 
   static override examples = [
     {command: '<%= config.bin %> scale --target-utilization 0.7 --dry-run', description: 'Show the plan, change nothing (exit 11 if it would scale).'},
@@ -78,6 +80,14 @@ Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (
       default: true,
       description: 'Wait for the stream to be ACTIVE again after the last step (between steps it always waits), e.g. --no-wait to return once the last call is accepted.',
     }),
+    'max-lag-for-scale-in': Flags.string({
+      description: 'No scale-in (nor merge) while a consumer is further behind the tip than this (iterator age from CloudWatch: GetRecords.IteratorAgeMilliseconds, SubscribeToShardEvent.MillisBehindLatest), e.g. 10m. Policy key max-lag-for-scale-in. Default 5m. Off where CloudWatch is not available (the embedded stack).',
+      helpValue: 'DURATION',
+    }),
+    prices: Flags.string({
+      description: 'A JSON file overriding any of the list prices the plan\'s cost line uses (default us-east-1), e.g. {"region": "eu-west-1", "provisioned": {"shardHour": 0.017}}. See the README.',
+      helpValue: 'FILE',
+    }),
     'wait-timeout': Flags.string({default: '30m', description: 'Give up waiting for ACTIVE after this long, e.g. 1h for large streams (the change continues on AWS).', helpValue: 'DURATION'}),
   }
 
@@ -95,12 +105,14 @@ Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (
         'Use --source stream locally, or --target aws.',
       )
     }
+    const prices = await loadPrices(flags.prices)
     const waitTimeoutMs = parseDuration(flags['wait-timeout'], '--wait-timeout')
     if (waitTimeoutMs < 10_000) throw new UsageError(`--wait-timeout ${flags['wait-timeout']} is below 10s.`, 'Resharding takes seconds to minutes: use e.g. 30m.')
 
     const {clients, region, stream} = await this.connect()
     const [{runScaling}, kinesis] = await Promise.all([import('../lib/scaling/index.js'), clients.kinesis()])
-    const cloudwatch = source === 'cloudwatch' ? await clients.cloudwatch() : undefined
+    // CloudWatch for the cloudwatch source, and wherever it exists for the scale-in guard's consumer lag.
+    const cloudwatch = source === 'cloudwatch' || hasCloudWatch(target) ? await clients.cloudwatch() : undefined
     const stop = interruptible({
       onFirst: () => this.note('Interrupt: stopping after the current call (a change already accepted continues on AWS); Ctrl-C again to quit now…'),
       signals: ['SIGINT'],
@@ -114,6 +126,7 @@ Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (
         onNotice: (m) => this.note(`note: ${m}`),
         onProgress: (m) => this.note(m),
         policy,
+        prices,
         signal: stop.signal,
         source,
         streamName: stream,
@@ -157,7 +170,8 @@ function render(r: ScaleResult): string {
     }
     lines.push('', table(['step', 'shards', 'max util', 'mean util', 'budget left'], rows, {align: ['left', 'left', 'right', 'right', 'right']}))
   }
-  lines.push('', ...plan.reasons.map((reason) => `- ${reason}`), '', verdict(r))
+  const cost = r.cost ? [`- ${costLine(r.cost, r.cost.region)}`] : []
+  lines.push('', ...plan.reasons.map((reason) => `- ${reason}`), ...cost, '', verdict(r))
   return lines.join('\n')
 }
 

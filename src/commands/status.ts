@@ -1,6 +1,7 @@
 import {BaseCommand} from '../cli/base-command.js'
 import {keyValues, table} from '../cli/output.js'
 import type {IngestionApiInfo} from '../lib/ingestion/endpoint.js'
+import {accountSettingLabel, capacityModeLabel, type StreamCapacity} from '../lib/kinesis/capacity.js'
 import type {StreamStatus} from '../lib/kinesis/status.js'
 import {formatPercent} from '../lib/format.js'
 
@@ -8,7 +9,7 @@ import {formatPercent} from '../lib/format.js'
 export type StatusResult = StreamStatus & {target: string; region: string; api: IngestionApiInfo | null; apiError?: string}
 
 export default class Status extends BaseCommand<typeof Status> {
-  static override summary = "Show the stream's summary: status, mode, shards, retention, encryption, monitoring, tags, ingestion API."
+  static override summary = "Show the stream's summary: status, capacity mode, shards, retention, encryption, monitoring, tags, ingestion API."
   static override description = `Lists each open shard with its share of the hash-key space, and the ingestion API of \`clickops provision\` (URL, stage, whether a key is required). Exits with code 3 when the stream does not exist.`
   static override examples = [
     '<%= config.bin %> status',
@@ -37,7 +38,9 @@ function render(s: StatusResult): string {
     ['stream', s.streamName],
     ['arn', s.streamArn],
     ['status', s.status],
-    ['mode', s.mode === 'ON_DEMAND' ? 'on-demand' : 'provisioned'],
+    ['mode', capacityModeLabel(s.capacity.mode)],
+    ['account', accountSettingLabel(s.capacity.account)],
+    ['warm throughput', warmLabel(s.capacity.warmThroughput)],
     ['shards', `${s.openShardCount} open, ${s.closedShardCount} closed`],
     ['retention', `${s.retentionHours} h`],
     ['encryption', s.encryption === 'KMS' ? `KMS (${s.kmsKeyId ?? 'alias/aws/kinesis'})` : 'none'],
@@ -52,4 +55,11 @@ function render(s: StatusResult): string {
 export function shardTable(shards: StreamStatus['openShards'], options: {colour?: boolean; width?: number} = {}): string {
   const rows = shards.map((sh) => [sh.shardId, formatPercent(sh.hashSpacePercent / 100, 2), sh.startingHashKey, sh.endingHashKey])
   return table(['open shard', 'share', 'starting hash key', 'ending hash key'], rows, {align: ['left', 'right', 'right', 'right'], fit: ['wrap', 'wrap', 'truncate', 'truncate'], ...options})
+}
+
+/** Warm throughput (on-demand streams), or nothing when AWS reports none. */
+function warmLabel(w: StreamCapacity['warmThroughput']): string | undefined {
+  if (w === undefined) return undefined
+  const target = w.targetMiBps !== undefined && w.targetMiBps !== w.currentMiBps ? `, scaling to ${w.targetMiBps} MiB/s` : ''
+  return `${w.currentMiBps ?? '?'} MiB/s${target}`
 }

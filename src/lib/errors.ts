@@ -24,6 +24,8 @@ export const ExitCode = {
   WOULD_SCALE: 11,
   /** `scale`: a change is needed but blocked (cooldown, 24 h budget, quota, on-demand, change in progress). */
   BLOCKED: 12,
+  /** `lag`: a consumer's lag now exceeds --max-lag. */
+  LAGGING: 13,
   /** Interrupted by Ctrl-C before the work could finish. */
   INTERRUPTED: 130,
 } as const

@@ -117,3 +117,13 @@ export function describeTarget(target: Target, region?: string): string {
   parts.push(`region ${region ?? target.region ?? 'from profile'}`)
   return `target: ${target.kind} (${parts.join(', ')})`
 }
+
+/**
+ * Whether the target has CloudWatch: always on AWS; locally only with a CloudWatch endpoint of its
+ * own (AWS_ENDPOINT_URL_CLOUDWATCH), not kinesis-local's (one --endpoint-url for every service), as
+ * kinesis-local publishes no metrics.
+ */
+export function hasCloudWatch(target: Pick<Target, 'kind' | 'endpoints'>): boolean {
+  if (target.kind === 'aws') return true
+  return target.endpoints.cloudwatch !== undefined && target.endpoints.cloudwatch !== target.endpoints.kinesis
+}

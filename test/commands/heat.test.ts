@@ -107,6 +107,15 @@ describe('clickops heat (end to end)', () => {
     expect(embedded.stderr).to.include('The cloudwatch source is not available on the embedded local stack')
   })
 
+  it('--read is refused on the embedded local stack (exit 2), saying what is available locally', async () => {
+    for (const args of [['--stream', stream], ['--endpoint-url', local.endpoint, '--stream', stream]]) {
+      const r = await runCli(['heat', '--read', ...args], {env: local.env})
+      expect(r.code, r.stderr).to.equal(2)
+      expect(r.stderr).to.include('--read is not available on the embedded local stack')
+      expect(r.stderr).to.include('`clickops lag` lists the registered consumers')
+    }
+  })
+
   it('exits 3 when the stream does not exist', async () => {
     const r = await runCli(['heat', '--endpoint-url', local.endpoint, '--stream', uniqueStreamName('nope'), '--once'])
     expect(r.code).to.equal(3)

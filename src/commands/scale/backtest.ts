@@ -163,6 +163,7 @@ function render(r: BacktestResult): string {
     }),
     '',
     `Recorded in the trace: ${int(r.recorded.throttledRecords)} throttled records in ${int(r.recorded.minutesWithThrottles)} minutes; the model on the recorded layout: ${int(r.recorded.modelThrottledRecords)} in ${int(r.recorded.modelMinutesOverLimit)} minutes.`,
+    'The scale-in guard on consumer lag (--max-lag-for-scale-in) is inactive here: a trace has no iterator age.',
     `Cost at list prices: $${r.assumptions.prices.shardHourUsed} per shard-hour and $${r.assumptions.prices.putPayloadUnitsPerMillion} per million PUT payload units; on-demand $${r.assumptions.prices.onDemandStreamHour} per stream-hour and $${r.assumptions.prices.onDemandPerGB} per GB.`,
   ]
   return lines.join('\n')

@@ -9,11 +9,12 @@
  * steps one at a time. The old layout carries the traffic until the whole change is done (a change
  * counts from the first whole minute after it completes), which is conservative for a scale-out.
  *
- * Prices: us-east-1 list prices (Amazon Kinesis Data Streams pricing page): provisioned $0.015 per
- * shard-hour and $0.014 per million PUT payload units (25 KB each); on-demand (Standard) $0.04 per
- * stream-hour and $0.08 per GB ingested. Reads and retention are left out (they are the same for
- * every policy).
+ * Prices: the project's one price table (src/lib/pricing.ts, us-east-1 list prices, with its
+ * source): provisioned per shard-hour and per million PUT payload units (25 KB each); on-demand
+ * (Standard) per stream-hour and per GB ingested. Reads and retention are left out (they are the
+ * same for every policy).
  */
+import {DEFAULT_PRICES, PUT_PAYLOAD_UNIT_BYTES} from '../pricing.js'
 
 export const RESHARD_TIME = {
   /** UpdateShardCount: base plus a step per this many shards of the larger count. */
@@ -32,12 +33,12 @@ export function updateShardCountMs(from: number, to: number, fixedMs?: number): 
 }
 
 export const PRICES = {
-  shardHour: 0.015,
-  putPayloadUnitsPerMillion: 0.014,
+  shardHour: DEFAULT_PRICES.provisioned.shardHour,
+  putPayloadUnitsPerMillion: DEFAULT_PRICES.provisioned.putPayloadUnitsPerMillion,
   /** Bytes of one PUT payload unit. */
-  putPayloadUnitBytes: 25 * 1024,
-  onDemandStreamHour: 0.04,
-  onDemandPerGB: 0.08,
+  putPayloadUnitBytes: PUT_PAYLOAD_UNIT_BYTES,
+  onDemandStreamHour: DEFAULT_PRICES.onDemandStandard.streamHour,
+  onDemandPerGB: DEFAULT_PRICES.onDemandStandard.ingestPerGB,
 } as const
 
 /** PUT payload units of one shard-minute: each record rounded up to 25 KB (taken at the minute's mean size). */

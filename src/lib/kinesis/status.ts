@@ -2,6 +2,7 @@
 import type {KinesisClient, StreamDescriptionSummary, Tag} from '@aws-sdk/client-kinesis'
 
 import {StreamNotFoundError} from '../errors.js'
+import {describeCapacity, type StreamCapacity} from './capacity.js'
 import {rangeOf, rangeShare} from './hashkey.js'
 import {byHashRange, isOpen, listShards} from './shards.js'
 import * as Kinesis from '../aws/kinesis.js'
@@ -30,6 +31,8 @@ export interface StreamStatus {
   tags: Record<string, string>
   createdAt?: string
   openShards: ShardSummary[]
+  /** Capacity mode (provisioned / on-demand Standard / on-demand Advantage), account setting, warm throughput. */
+  capacity: StreamCapacity
 }
 
 export function isNotFound(error: unknown): boolean {
@@ -91,6 +94,7 @@ export async function getStreamStatus(kinesis: KinesisClient, streamName: string
         parentShardId: s.ParentShardId,
       }
     }),
+    capacity: await describeCapacity(kinesis, summary),
   }
 }
 

@@ -77,15 +77,22 @@ export function planQueries(streamName: string, shardIds: readonly string[], met
  */
 export async function fetchMetricData(
   cloudwatch: CloudWatchClient,
-  queries: readonly PlannedQuery[],
+  queries: readonly Pick<PlannedQuery, 'id' | 'query'>[],
   window: {startMs: number; endMs: number; buckets: number},
-  options: {concurrency?: number; signal?: AbortSignal; cost?: LoadCost; onCall?: (done: {calls: number; chunks: number; chunksDone: number}) => void} = {},
+  options: {
+    concurrency?: number
+    signal?: AbortSignal
+    cost?: LoadCost
+    onCall?: (done: {calls: number; chunks: number; chunksDone: number}) => void
+    /** Buckets without a datapoint stay NaN instead of 0 (a Maximum such as an iterator age: no datapoint is not 0). */
+    missingAsNaN?: boolean
+  } = {},
 ): Promise<Map<string, Float64Array>> {
   const values = new Map<string, Float64Array>()
-  for (const q of queries) values.set(q.id, new Float64Array(window.buckets))
+  for (const q of queries) values.set(q.id, new Float64Array(window.buckets).fill(options.missingAsNaN ? Number.NaN : 0))
   const cost = options.cost ?? {}
   const limit = pLimit(options.concurrency ?? DEFAULT_METRIC_CONCURRENCY)
-  const chunks: PlannedQuery[][] = []
+  const chunks: Pick<PlannedQuery, 'id' | 'query'>[][] = []
   for (let i = 0; i < queries.length; i += GET_METRIC_DATA_MAX_QUERIES) chunks.push(queries.slice(i, i + GET_METRIC_DATA_MAX_QUERIES))
   let calls = 0
   let chunksDone = 0
@@ -110,7 +117,7 @@ export async function fetchMetricData(
             const vs = result.Values ?? []
             for (let k = 0; k < ts.length && k < vs.length; k++) {
               const bucket = Math.floor((new Date(ts[k]).getTime() - window.startMs) / PERIOD_MS)
-              if (bucket >= 0 && bucket < window.buckets) series[bucket] += vs[k]
+              if (bucket >= 0 && bucket < window.buckets) series[bucket] = Number.isNaN(series[bucket]) ? vs[k] : series[bucket] + vs[k]
             }
           }
           nextToken = page.NextToken

@@ -43,6 +43,11 @@ export interface ShardLoad {
    * of the hash-key space (CloudWatch with enhanced monitoring off: `streamLevelOnly`).
    */
   estimated?: boolean
+  /** Read side (`heat --read`): GetRecords calls throttled (ReadProvisionedThroughputExceeded) in the window. */
+  readThrottles?: number
+  /** Read side: IteratorAgeMilliseconds, the latest minute's maximum and the window's peak; null: no datapoint (nobody read). */
+  iteratorAgeMs?: number | null
+  peakIteratorAgeMs?: number | null
 }
 
 /** What producing a snapshot cost (API calls and bytes read), cumulative for a live feed. */
@@ -85,4 +90,6 @@ export interface LoadSnapshot {
   streamSeries?: number[]
   /** API calls and bytes the snapshot took. */
   cost?: LoadCost
+  /** Which side the figures are: writes (the default, absent) or reads (`heat --read`, ReadLoadSnapshot). */
+  side?: 'write' | 'read'
 }

@@ -15,6 +15,7 @@ import {ClickopsError, ExitCode} from '../errors.js'
 import {collectLoad} from '../load/index.js'
 import type {LoadSnapshot, LoadSourceName} from '../load/types.js'
 import {formatDuration} from '../format.js'
+import {DEFAULT_PRICES, monthlyCosts, type MonthlyCosts, type PriceTable} from '../pricing.js'
 import {executePlan, type ExecutionResult} from './executor.js'
 import {planScaling, type ScalingPlan} from './planner.js'
 import type {ScalingPolicy} from './policy.js'
@@ -54,6 +55,10 @@ export interface ScalingRun {
   stream: ScalingState['stream']
   quota?: ScalingState['quota']
   notices: string[]
+  /** The most-behind consumer's lag now, for the scale-in guard; null when unknown (no CloudWatch, no datapoint). */
+  lag?: {consumer: string; ageMs: number} | null
+  /** Provisioned streams with load: the month at the planned count against on-demand Standard and Advantage. */
+  cost?: MonthlyCosts & {region: string}
 }
 
 export interface RunScalingArgs {
@@ -71,7 +76,12 @@ export interface RunScalingArgs {
   onProgress?: (msg: string) => void
   signal?: AbortSignal
   targetName?: string
+  /** The price table for the cost line (default: us-east-1 list prices). */
+  prices?: PriceTable
 }
+
+/** How far back the scale-in guard looks for the latest consumer-lag datapoint (CloudWatch lags a minute or two). */
+export const LAG_GUARD_WINDOW_MS = 10 * 60_000
 
 export async function runScaling(args: RunScalingArgs): Promise<ScalingRun> {
   const clock = args.now ?? (() => new Date())
@@ -104,7 +114,23 @@ export async function runScaling(args: RunScalingArgs): Promise<ScalingRun> {
     }
   }
 
+  // The scale-in guard: the most-behind consumer's lag now, where CloudWatch is there to say.
+  let lag: ScalingRun['lag']
+  if (state.stream.mode !== 'ON_DEMAND' && args.cloudwatch !== undefined) {
+    try {
+      const {collectLag, oldestLag} = await import('../lag.js')
+      const report = await collectLag({cloudwatch: args.cloudwatch, kinesis: args.kinesis, maxLagMs: args.policy.maxLagForScaleInMs, now: clock(), signal: args.signal, streamName: args.streamName, targetName: args.targetName, windowMs: LAG_GUARD_WINDOW_MS})
+      const oldest = oldestLag(report)
+      lag = oldest === null ? null : {ageMs: oldest.lagMs, consumer: oldest.name}
+    } catch (error) {
+      if (args.signal?.aborted) throw new ClickopsError('Interrupted while reading the consumer lag; nothing was changed.', {cause: error, exitCode: ExitCode.INTERRUPTED})
+      lag = null
+      notice(`Consumer lag could not be read (${(error as Error).message}): the scale-in guard (--max-lag-for-scale-in) is off for this run.`)
+    }
+  }
+
   const plan = planScaling({
+    ...(lag ? {lag} : {}),
     history: state.history.events,
     historyWritable: state.history.writable,
     now: clock(),
@@ -115,9 +141,22 @@ export async function runScaling(args: RunScalingArgs): Promise<ScalingRun> {
     ...(state.quota ? {quota: state.quota} : {}),
   })
 
+  const scalesIn = plan.decision === 'scale-in' || (plan.targeted?.merges.length ?? 0) > 0
+  if (scalesIn && (lag === undefined || lag === null) && !notices.some((n) => n.includes('--max-lag-for-scale-in'))) {
+    notice(
+      args.cloudwatch === undefined
+        ? 'Consumer lag is unknown without CloudWatch (the embedded stack has none): the scale-in guard (--max-lag-for-scale-in) is off for this run.'
+        : 'No consumer-lag datapoint in the last 10 minutes (nobody read): the scale-in guard (--max-lag-for-scale-in) has nothing to hold on.',
+    )
+  }
+  const prices = args.prices ?? DEFAULT_PRICES
+  const cost = snapshot && state.stream.mode !== 'ON_DEMAND' ? {...monthlyCosts(plan.targetShards, {bytesPerSecond: snapshot.totalBytesPerSecond, recordsPerSecond: snapshot.totalRecordsPerSecond}, prices), region: prices.region} : undefined
+
   const run = (outcome: Outcome, execution?: ExecutionResult): ScalingRun => {
     const r: ScalingRun = {dryRun: args.dryRun, exitCode: OUTCOME_EXIT_CODES[outcome], notices, outcome, plan, stream: state.stream}
     if (snapshot) r.load = summarize(snapshot)
+    if (lag !== undefined) r.lag = lag
+    if (cost) r.cost = cost
     if (state.quota) r.quota = state.quota
     if (execution) r.execution = execution
     return r

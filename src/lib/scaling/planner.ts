@@ -49,10 +49,12 @@ export interface PlanInput {
   quota?: AccountQuota
   /** False when the history cannot be recorded (the stream has 50 tags and none is clickops's). */
   historyWritable?: boolean
+  /** The most-behind consumer's lag now (iterator age, CloudWatch); absent = unknown, the scale-in guard is off. */
+  lag?: {consumer: string; ageMs: number}
 }
 
 export type Decision = 'hold' | 'scale-out' | 'scale-in'
-export type BlockKind = 'on-demand' | 'in-progress' | 'history-tag' | 'quota' | 'cooldown' | 'budget'
+export type BlockKind = 'on-demand' | 'in-progress' | 'history-tag' | 'quota' | 'cooldown' | 'budget' | 'lag'
 
 export type StepAction = 'update-shard-count' | 'split' | 'merge'
 
@@ -477,6 +479,13 @@ function changeBlock(decision: Decision, input: PlanInput, last: ScalingEvent | 
     return {
       kind: 'history-tag',
       message: `The stream already has the maximum number of tags, so clickops cannot record the change (its cooldowns and budget depend on it): remove one tag.`,
+    }
+  }
+  if (decision === 'scale-in' && input.lag !== undefined && input.lag.ageMs > policy.maxLagForScaleInMs) {
+    // Fewer shards read slower: consumers that are behind would fall further behind.
+    return {
+      kind: 'lag',
+      message: `Consumer lag: ${input.lag.consumer} is ${formatDuration(input.lag.ageMs)} behind the tip, above the ${formatDuration(policy.maxLagForScaleInMs)} of --max-lag-for-scale-in; no scale-in until it catches up.`,
     }
   }
   if (last !== undefined) {

@@ -51,12 +51,15 @@ export interface ScalingPolicy {
   source?: LoadSourceName
   /** uniform, targeted or auto. */
   strategy: Strategy
+  /** No scale-in while a consumer's lag (iterator age) is above this (`--max-lag-for-scale-in`). */
+  maxLagForScaleInMs: number
 }
 
 export const POLICY_DEFAULTS = {
   basis: 'peak',
   cooldownInMs: 60 * 60 * 1000,
   cooldownOutMs: 5 * 60 * 1000,
+  maxLagForScaleInMs: 5 * 60 * 1000,
   maxShards: MAX_SHARDS_PER_STREAM,
   minShards: 1,
   scaleInMargin: 0.1,
@@ -90,6 +93,7 @@ export const POLICY_KEYS = [
   'window',
   'source',
   'strategy',
+  'max-lag-for-scale-in',
 ] as const
 export type PolicyKey = (typeof POLICY_KEYS)[number]
 
@@ -265,6 +269,7 @@ export function validateSettings(raw: RawSettings, where: (key: PolicyKey) => st
   }
   if (raw['cooldown-in'] !== undefined) policy.cooldownInMs = toDuration(raw['cooldown-in'], where('cooldown-in'), 0, MAX_COOLDOWN_MS)
   if (raw['cooldown-out'] !== undefined) policy.cooldownOutMs = toDuration(raw['cooldown-out'], where('cooldown-out'), 0, MAX_COOLDOWN_MS)
+  if (raw['max-lag-for-scale-in'] !== undefined) policy.maxLagForScaleInMs = toDuration(raw['max-lag-for-scale-in'], where('max-lag-for-scale-in'), 1000, MAX_COOLDOWN_MS)
   if (raw.window !== undefined) policy.windowMs = toDuration(raw.window, where('window'), MIN_WINDOW_MS, MAX_WINDOW_MS)
   if (raw.source !== undefined) {
     if (!(SOURCES as readonly unknown[]).includes(raw.source)) {

@@ -42,6 +42,8 @@ export const HELP_LINES = [
   '  sparkline    utilisation over the window on the absolute scale (a full bar = the shard limit)',
   '  keys         the hottest partition keys and their share of the shard (stream source)',
   '  ~            estimated: the stream total split by hash range (enhanced monitoring off)',
+  '  --read       util = bytes/s out ÷ 2 MiB/s (shared by polling consumers), thrott = read throttles,',
+  '               last column = IteratorAgeMilliseconds now and its peak; efo lines: each consumer\'s own 2 MiB/s per shard',
   '',
   'colours: below 50% cool · 50–80% warm · 80–100% hot · over 100% or throttled',
 ]
@@ -149,7 +151,7 @@ export function HeatApp(props: HeatAppProps) {
       {header.map((line, i) => (
         <Line key={`h${i}`} text={fit(line)} />
       ))}
-      <Line text={fit(style(columnHeader(layout, snapshot.source === 'stream' ? 'hot keys (share)' : ''), 'bold'))} />
+      <Line text={fit(style(columnHeader(layout, snapshot.side === 'read' ? 'iterator age' : snapshot.source === 'stream' ? 'hot keys (share)' : ''), 'bold'))} />
       {rows.map((s) => (
         <Line key={s.shardId} text={fit(shardRow(s, layout, color))} />
       ))}

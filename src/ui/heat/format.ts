@@ -5,6 +5,7 @@
  */
 import {style, type Style} from '../../cli/output.js'
 import {heatLevel, type HeatLevel} from '../../lib/load/model.js'
+import type {ConsumerReadLoad, ReadLoadSnapshot} from '../../lib/load/read.js'
 import type {LoadSnapshot, ShardLoad} from '../../lib/load/types.js'
 import {hotShardCandidate, type SplitCandidate} from '../../lib/scaling/candidate.js'
 import {formatBytes, formatCount, formatDuration, formatInt, formatPercent} from '../../lib/format.js'
@@ -77,7 +78,7 @@ export function sortShards(shards: readonly ShardLoad[], mode: SortMode): readon
   for (let i = 0; i < n; i++) {
     peak[i] = shards[i].peakUtilization
     mean[i] = shards[i].meanUtilization
-    throttles[i] = shards[i].writeThrottles
+    throttles[i] = throttlesOf(shards[i])
     order[i] = i
   }
   order.sort((a, b) => peak[b] - peak[a] || mean[b] - mean[a] || throttles[b] - throttles[a] || a - b)
@@ -90,6 +91,22 @@ export function sortShards(shards: readonly ShardLoad[], mode: SortMode): readon
 export function displayKey(key: string): string {
   // eslint-disable-next-line no-control-regex
   return key.replace(/[\u0000-\u001F\u007F-\u009F]/g, '?')
+}
+
+/** The throttles a row shows: read throttles on the read side (`heat --read`), write throttles otherwise. */
+export function throttlesOf(s: ShardLoad): number {
+  return s.readThrottles ?? s.writeThrottles
+}
+
+/** An iterator age: "850ms", "42s", "5m12s"; "—" without a datapoint. */
+export function fmtAge(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '—'
+  return ms < 1000 ? `${Math.round(ms)}ms` : formatDuration(Math.round(ms / 1000) * 1000)
+}
+
+/** The read side's last column: iterator age now and its peak. */
+export function fmtAges(s: ShardLoad): string {
+  return `age ${fmtAge(s.iteratorAgeMs)} · peak ${fmtAge(s.peakIteratorAgeMs)}`
 }
 
 export function fmtKeys(shard: ShardLoad, max = 3): string {
@@ -169,7 +186,7 @@ export function columnHeader(layout: RowLayout, keysLabel = 'hot keys (share)'):
 
 /** One shard as one string: id, mean and peak utilisation coloured on the heat scale, rates, throttles, sparkline, keys. */
 export function shardRow(s: ShardLoad, layout: RowLayout, color = true): string {
-  const throttled = s.writeThrottles > 0
+  const throttled = throttlesOf(s) > 0
   const id = (s.estimated ? `${s.shardId}~` : s.shardId).slice(0, COLS.shard).padEnd(COLS.shard)
   const util = formatPercent(s.meanUtilization).padStart(COLS.util)
   const peak = formatPercent(s.peakUtilization).padStart(COLS.peak)
@@ -179,11 +196,11 @@ export function shardRow(s: ShardLoad, layout: RowLayout, color = true): string 
     color ? paint(peak, heatLevel(s.peakUtilization, throttled ? 1 : 0)) : peak,
     formatBytes(s.bytesPerSecond).padStart(COLS.bytes),
     formatCount(s.recordsPerSecond).padStart(COLS.records),
-    formatCount(s.writeThrottles).padStart(COLS.throttles),
+    formatCount(throttlesOf(s)).padStart(COLS.throttles),
   ]
   if (layout.spark > 0) cells.push(sparkline(s.series, layout.spark, color))
   if (layout.keys > 0) {
-    const keys = fmtKeys(s)
+    const keys = s.iteratorAgeMs === undefined ? fmtKeys(s) : fmtAges(s)
     cells.push(keys.length > layout.keys ? `${keys.slice(0, Math.max(0, layout.keys - 1))}…` : keys)
   }
   return cells.join(' ')
@@ -206,6 +223,7 @@ export function hottest(snapshot: LoadSnapshot): ShardLoad | undefined {
 
 /** Header lines: what is shown, the stream against its capacity, throttles, the hottest shard. */
 export function headerLines(snapshot: LoadSnapshot, meta: HeatMeta, width: number, color = true): string[] {
+  if (snapshot.side === 'read') return readHeaderLines(snapshot as ReadLoadSnapshot, meta, width, color)
   const open = snapshot.shards.length
   const capR = snapshot.capacityRecordsPerSecond ?? open * 1000
   const capB = snapshot.capacityBytesPerSecond ?? open * 1024 * 1024
@@ -247,4 +265,38 @@ export function candidateText(c: SplitCandidate, fullKey: boolean): string {
   const lead = `split ${c.shardId} at ${key} (${at}, ${how}): ${formatPercent(c.lower)} | ${formatPercent(c.upper)}`
   const key1 = c.hotKey === undefined ? '' : ` · key "${displayKey(c.hotKey)}" alone is over the limit: no split relieves it`
   return `${lead}${key1} · clickops scale --strategy targeted`
+}
+
+/** The read side's header (`heat --read`): reads against 2 MiB/s per shard, throttles, the oldest iterator, EFO consumers. */
+export function readHeaderLines(snapshot: ReadLoadSnapshot, meta: HeatMeta, width: number, color = true): string[] {
+  const open = snapshot.shards.length
+  const capB = snapshot.capacityBytesPerSecond ?? open * 2 * 1024 * 1024
+  const first = [
+    `stream ${snapshot.streamName}`,
+    `target ${meta.target}`,
+    'read side · cloudwatch (per-minute sums)',
+    `window ${formatDuration(snapshot.windowSeconds * 1000)}`,
+    ...(meta.refreshMs === undefined ? [] : [`refresh ${formatDuration(meta.refreshMs)}`]),
+  ].join(' · ')
+  const hot = hottest(snapshot)
+  const second = [
+    `${open.toLocaleString('en-US')} open shards`,
+    `read throttles ${fmtCount(snapshot.readThrottles)}`,
+    `oldest iterator ${fmtAge(snapshot.iteratorAgeMs)} (peak ${fmtAge(snapshot.peakIteratorAgeMs)})`,
+    ...(hot === undefined ? [] : [`hottest ${hot.shardId} peak ${fmtPercent(hot.peakUtilization)}`]),
+  ].join(' · ')
+  const util = capB > 0 ? snapshot.totalBytesPerSecond / capB : 0
+  const totals = `read out ${fmtBytes(snapshot.totalBytesPerSecond)}/s of ${fmtBytes(capB)}/s shared (${fmtPercent(util)}) · ${fmtCount(snapshot.totalRecordsPerSecond)} rec/s`
+  let third = color ? paint(totals, heatLevel(util, snapshot.readThrottles)) : totals
+  const room = width - totals.length - 3
+  if (snapshot.streamSeries !== undefined && room >= 10) third += ` · ${sparkline(snapshot.streamSeries, Math.min(60, room), color)}`
+  const lines = [first, second, third]
+  for (const c of snapshot.consumers) lines.push(fitWidth(consumerText(c, color), width))
+  return lines
+}
+
+/** One registered enhanced fan-out consumer: its own throughput against 2 MiB/s per shard, and its lag. */
+export function consumerText(c: ConsumerReadLoad, color = true): string {
+  const util = fmtPercent(c.peakUtilization)
+  return `efo ${c.consumerName}${c.status === 'ACTIVE' ? '' : ` (${c.status})`}: ${fmtBytes(c.bytesPerSecond)}/s · peak ${color ? paint(util, heatLevel(c.peakUtilization)) : util} of its own 2 MiB/s per shard · behind ${fmtAge(c.millisBehindLatest)} (peak ${fmtAge(c.peakMillisBehindLatest)})`
 }

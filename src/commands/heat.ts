@@ -179,7 +179,7 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
         'Locally, `clickops lag` lists the registered consumers (lag unknown) and `clickops heat` shows the write side from the stream itself; use --target aws for the read side.',
       )
     }
-    const live = !flags.once && !this.jsonEnabled() && !inCi() && Boolean(process.stdout.isTTY) && Boolean(process.stdin.isTTY)
+    const live = !flags.once && !this.jsonEnabled() && capability(process.stdout).interactive && capability(process.stdin).interactive
     const {clients, region, stream} = await this.connect()
     const [{collectReadLoad}, kinesis, cloudwatch] = await Promise.all([import('../lib/load/read.js'), clients.kinesis(), clients.cloudwatch()])
     const stop = interruptible({signals: live ? [] : ['SIGINT']})

@@ -16,6 +16,7 @@ export const EXIT_CODE_MEANINGS: Record<ExitCodeName, string> = {
   SCALED: '`scale`: the change was applied',
   WOULD_SCALE: '`scale --dry-run`: a change would be made',
   BLOCKED: '`scale`: a change is needed but blocked (cooldown, 24 h budget, quota, on-demand, change in progress)',
+  LAGGING: '`lag`: a consumer is further behind than --max-lag',
   INTERRUPTED: 'interrupted (Ctrl-C)',
 }
 

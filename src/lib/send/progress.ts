@@ -1,5 +1,5 @@
 /** The live status line of `send` (pure formatting; the command decides where and when to draw it). */
-import {formatDuration} from '../parse.js'
+import {formatDuration} from '../format.js'
 import type {StatsSnapshot} from './stats.js'
 
 export interface StatusLineInput {

@@ -281,12 +281,12 @@ export function readHeaderLines(snapshot: ReadLoadSnapshot, meta: HeatMeta, widt
   const hot = hottest(snapshot)
   const second = [
     `${open.toLocaleString('en-US')} open shards`,
-    `read throttles ${fmtCount(snapshot.readThrottles)}`,
+    `read throttles ${formatCount(snapshot.readThrottles)}`,
     `oldest iterator ${fmtAge(snapshot.iteratorAgeMs)} (peak ${fmtAge(snapshot.peakIteratorAgeMs)})`,
-    ...(hot === undefined ? [] : [`hottest ${hot.shardId} peak ${fmtPercent(hot.peakUtilization)}`]),
+    ...(hot === undefined ? [] : [`hottest ${hot.shardId} peak ${formatPercent(hot.peakUtilization)}`]),
   ].join(' · ')
   const util = capB > 0 ? snapshot.totalBytesPerSecond / capB : 0
-  const totals = `read out ${fmtBytes(snapshot.totalBytesPerSecond)}/s of ${fmtBytes(capB)}/s shared (${fmtPercent(util)}) · ${fmtCount(snapshot.totalRecordsPerSecond)} rec/s`
+  const totals = `read out ${formatBytes(snapshot.totalBytesPerSecond)}/s of ${formatBytes(capB)}/s shared (${formatPercent(util)}) · ${formatCount(snapshot.totalRecordsPerSecond)} rec/s`
   let third = color ? paint(totals, heatLevel(util, snapshot.readThrottles)) : totals
   const room = width - totals.length - 3
   if (snapshot.streamSeries !== undefined && room >= 10) third += ` · ${sparkline(snapshot.streamSeries, Math.min(60, room), color)}`
@@ -297,6 +297,6 @@ export function readHeaderLines(snapshot: ReadLoadSnapshot, meta: HeatMeta, widt
 
 /** One registered enhanced fan-out consumer: its own throughput against 2 MiB/s per shard, and its lag. */
 export function consumerText(c: ConsumerReadLoad, color = true): string {
-  const util = fmtPercent(c.peakUtilization)
-  return `efo ${c.consumerName}${c.status === 'ACTIVE' ? '' : ` (${c.status})`}: ${fmtBytes(c.bytesPerSecond)}/s · peak ${color ? paint(util, heatLevel(c.peakUtilization)) : util} of its own 2 MiB/s per shard · behind ${fmtAge(c.millisBehindLatest)} (peak ${fmtAge(c.peakMillisBehindLatest)})`
+  const util = formatPercent(c.peakUtilization)
+  return `efo ${c.consumerName}${c.status === 'ACTIVE' ? '' : ` (${c.status})`}: ${formatBytes(c.bytesPerSecond)}/s · peak ${color ? paint(util, heatLevel(c.peakUtilization)) : util} of its own 2 MiB/s per shard · behind ${fmtAge(c.millisBehindLatest)} (peak ${fmtAge(c.peakMillisBehindLatest)})`
 }

@@ -2,8 +2,8 @@
 import {keyValues, table} from '../../cli/output.js'
 import type {ReadLoadSnapshot} from '../../lib/load/read.js'
 import {heatLevel} from '../../lib/load/model.js'
-import {formatDuration} from '../../lib/parse.js'
-import {fmtAge, fmtBytes, fmtCount, fmtPercent, hottest, paint, sortShards, sparkline, type SortMode} from './format.js'
+import {formatBytes, formatCount, formatDuration, formatPercent} from '../../lib/format.js'
+import {fmtAge, hottest, paint, sortShards, sparkline, type SortMode} from './format.js'
 import {TABLE_SPARK_WIDTH} from './table.js'
 
 export function readHeatTable(snapshot: ReadLoadSnapshot, options: {target: string; sort: SortMode; color?: boolean}): string {
@@ -16,22 +16,22 @@ export function readHeatTable(snapshot: ReadLoadSnapshot, options: {target: stri
     ['side', 'read (CloudWatch, per-minute sums; 2 MiB/s per shard shared by polling consumers)'],
     ['window', `${formatDuration(snapshot.windowSeconds * 1000)} (${snapshot.from} – ${snapshot.to})`],
     ['open shards', snapshot.shards.length.toLocaleString('en-US')],
-    ['read out', `${fmtBytes(snapshot.totalBytesPerSecond)}/s of ${fmtBytes(capB)}/s (${fmtPercent(capB > 0 ? snapshot.totalBytesPerSecond / capB : 0)}), ${fmtCount(snapshot.totalRecordsPerSecond)} records/s`],
-    ['read throttles', fmtCount(snapshot.readThrottles)],
+    ['read out', `${formatBytes(snapshot.totalBytesPerSecond)}/s of ${formatBytes(capB)}/s (${formatPercent(capB > 0 ? snapshot.totalBytesPerSecond / capB : 0)}), ${formatCount(snapshot.totalRecordsPerSecond)} records/s`],
+    ['read throttles', formatCount(snapshot.readThrottles)],
     ['oldest iterator', `${fmtAge(snapshot.iteratorAgeMs)} now, ${fmtAge(snapshot.peakIteratorAgeMs)} at its peak`],
-    ['hottest shard', hot === undefined ? undefined : `${hot.shardId} (peak ${fmtPercent(hot.peakUtilization)})`],
+    ['hottest shard', hot === undefined ? undefined : `${hot.shardId} (peak ${formatPercent(hot.peakUtilization)})`],
   ])
   const rows = sortShards(snapshot.shards, options.sort).map((s) => {
     const throttled = (s.readThrottles ?? 0) > 0 ? 1 : 0
-    const util = fmtPercent(s.meanUtilization)
-    const peak = fmtPercent(s.peakUtilization)
+    const util = formatPercent(s.meanUtilization)
+    const peak = formatPercent(s.peakUtilization)
     return [
       s.estimated ? `${s.shardId}~` : s.shardId,
       color ? paint(util, heatLevel(s.meanUtilization, throttled)) : util,
       color ? paint(peak, heatLevel(s.peakUtilization, throttled)) : peak,
-      fmtBytes(s.bytesPerSecond),
-      fmtCount(s.recordsPerSecond),
-      fmtCount(s.readThrottles ?? 0),
+      formatBytes(s.bytesPerSecond),
+      formatCount(s.recordsPerSecond),
+      formatCount(s.readThrottles ?? 0),
       fmtAge(s.iteratorAgeMs),
       fmtAge(s.peakIteratorAgeMs),
       sparkline(s.series, TABLE_SPARK_WIDTH, color),
@@ -46,8 +46,8 @@ export function readHeatTable(snapshot: ReadLoadSnapshot, options: {target: stri
   ]
   if (snapshot.consumers.length > 0) {
     const consumers = snapshot.consumers.map((c) => {
-      const peak = fmtPercent(c.peakUtilization)
-      return [c.consumerName, c.status, fmtBytes(c.bytesPerSecond), fmtPercent(c.meanUtilization), color ? paint(peak, heatLevel(c.peakUtilization)) : peak, fmtAge(c.millisBehindLatest), fmtAge(c.peakMillisBehindLatest)]
+      const peak = formatPercent(c.peakUtilization)
+      return [c.consumerName, c.status, formatBytes(c.bytesPerSecond), formatPercent(c.meanUtilization), color ? paint(peak, heatLevel(c.peakUtilization)) : peak, fmtAge(c.millisBehindLatest), fmtAge(c.peakMillisBehindLatest)]
     })
     parts.push('', table(['enhanced fan-out consumer', 'status', 'bytes/s', 'util', 'peak', 'behind', 'peak behind'], consumers, {align: ['left', 'left', 'right', 'right', 'right', 'right', 'right']}))
   }

@@ -19,6 +19,7 @@ import {createServer, type IncomingMessage, type Server, type ServerResponse} fr
 import pLimit, {type LimitFunction} from 'p-limit'
 
 import {DEFAULT_MAX_SOCKETS} from '../aws/clients.js'
+import {API_GATEWAY_MAX_PAYLOAD_BYTES} from '../kinesis/limits.js'
 import {API_KEY_HEADER} from '../provision/naming.js'
 import {actionOf, API_KEY_SCHEME, regionOf, routesOf, type ApiDocument, type IntegrationAction, type Operation} from './openapi.js'
 import {performKinesisAction, TemplateOutputError} from './kinesis-action.js'
@@ -36,8 +37,8 @@ import {formatRequestTime, renderTemplate, type RequestParams, type VtlContext} 
  */
 export const MAX_BATCH_CALLS_IN_FLIGHT = 2
 
-/** API Gateway's payload limit for REST APIs. */
-export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+/** API Gateway's payload limit for REST APIs (defined with the other limits). */
+export const MAX_PAYLOAD_BYTES = API_GATEWAY_MAX_PAYLOAD_BYTES
 
 export interface GatewayOptions {
   /** The folder of the API files (`<CLICKOPS_HOME>/local/apis`). */

@@ -8,7 +8,9 @@ import {
 } from '@aws-sdk/client-kinesis'
 
 import {StreamNotFoundError} from '../errors.js'
+import {distributionOf, type RecordDistribution} from './distribution.js'
 import {rangeOf, rangeShare} from './hashkey.js'
+import {MAX_RECORD_SIZE_KIB_DEFAULT} from './limits.js'
 import {byHashRange, isOpen, listShards} from './shards.js'
 
 export interface ShardSummary {
@@ -35,6 +37,11 @@ export interface StreamStatus {
   tags: Record<string, string>
   createdAt?: string
   openShards: ShardSummary[]
+  /** Per stream: the largest record it accepts, KiB (MaxRecordSizeInKiB; 1024 when not reported). */
+  maxRecordSizeKiB: number
+  /** Per stream: how records are placed on shards; `recordDistributionReported` false when not reported. */
+  recordDistribution: RecordDistribution
+  recordDistributionReported: boolean
 }
 
 export function isNotFound(error: unknown): boolean {
@@ -96,6 +103,9 @@ export async function getStreamStatus(kinesis: KinesisClient, streamName: string
         parentShardId: s.ParentShardId,
       }
     }),
+    maxRecordSizeKiB: summary.MaxRecordSizeInKiB ?? MAX_RECORD_SIZE_KIB_DEFAULT,
+    recordDistribution: distributionOf(summary).strategy,
+    recordDistributionReported: distributionOf(summary).reported,
   }
 }
 

@@ -26,6 +26,7 @@ Provision never reshards an existing stream: use \`clickops scale\` for that.`
     {command: '<%= config.bin %> provision --dry-run', description: 'Show what would change, change nothing.'},
     {command: '<%= config.bin %> provision --target aws --region eu-west-1 --shards 8 --api-key --throttle-rate 500', description: 'On AWS, with a required API key.'},
     {command: '<%= config.bin %> provision --target aws --on-demand --no-api', description: 'An on-demand stream only.'},
+    {command: '<%= config.bin %> provision --max-record-size 2MiB --dry-run', description: 'Show the change that lets the stream take records up to 2 MiB.'},
     {
       command: '<%= config.bin %> provision --target aws --permissions-boundary arn:aws:iam::123456789012:policy/clickops/clickops-permissions-boundary',
       description: 'As an operator with iam/clickops-operator-policy.json: the role gets the clickops permissions boundary.',
@@ -37,6 +38,10 @@ Provision never reshards an existing stream: use \`clickops scale\` for that.`
     shards: Flags.integer({description: 'Shard count of a new provisioned stream. [default: 4] An existing stream keeps its count (see `clickops scale`).', min: 1}),
     'on-demand': Flags.boolean({description: 'Create the stream in on-demand capacity mode (or switch an existing stream to it).', exclusive: ['shards']}),
     'retention-hours': Flags.integer({description: 'Record retention, 24 to 8760 hours. [default: 24]'}),
+    'max-record-size': Flags.string({
+      description: 'Largest record the stream accepts, 1MiB to 10MiB (UpdateMaxRecordSize), e.g. 2MiB or 1536KiB. Without it the stream keeps its setting (new streams: 1 MiB).',
+      helpValue: 'SIZE',
+    }),
     encryption: Flags.option({description: 'Server-side encryption with the AWS-managed key alias/aws/kinesis, or none. [default: kms]', options: ['kms', 'none'] as const})(),
     'enhanced-monitoring': Flags.boolean({allowNo: true, default: true, description: 'Enable the shard-level CloudWatch metrics that `clickops heat` reads (billed per shard and metric on AWS).'}),
     api: Flags.boolean({allowNo: true, default: true, description: 'Provision the HTTP ingestion API in front of the stream (--no-api: the stream only).'}),
@@ -62,6 +67,7 @@ Provision never reshards an existing stream: use \`clickops scale\` for that.`
         apiKey: f['api-key'],
         encryption: f.encryption,
         enhancedMonitoring: f['enhanced-monitoring'],
+        maxRecordSize: f['max-record-size'],
         onDemand: f['on-demand'],
         permissionsBoundary: f['permissions-boundary'],
         retentionHours: f['retention-hours'],

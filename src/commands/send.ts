@@ -202,8 +202,8 @@ Exit codes: 0 done (also a run without --count/--duration ended by Ctrl-C with e
     }
     const {checkStreamWritable, kinesisSink} = await import('../lib/send/kinesis-sink.js')
     const kinesis = await clients.kinesis()
-    await checkStreamWritable(kinesis, stream, target.kind)
-    return {kind: 'batch', sink: kinesisSink(kinesis, {streamName: stream, target: target.kind}), writer}
+    const {maxRecordSizeInKiB} = await checkStreamWritable(kinesis, stream, target.kind)
+    return {kind: 'batch', sink: kinesisSink(kinesis, {maxRecordSizeInKiB, streamName: stream, target: target.kind}), writer}
   }
 
   /** The live status line on stderr, when stderr is a terminal and --json is off. */

@@ -2,6 +2,7 @@ import {BaseCommand} from '../cli/base-command.js'
 import {keyValues, table} from '../cli/output.js'
 import type {IngestionApiInfo} from '../lib/ingestion/endpoint.js'
 import {accountSettingLabel, capacityModeLabel, type StreamCapacity} from '../lib/kinesis/capacity.js'
+import {formatKiB} from '../lib/parse.js'
 import type {StreamStatus} from '../lib/kinesis/status.js'
 import {formatPercent} from '../lib/format.js'
 
@@ -46,6 +47,8 @@ function render(s: StatusResult): string {
     ['encryption', s.encryption === 'KMS' ? `KMS (${s.kmsKeyId ?? 'alias/aws/kinesis'})` : 'none'],
     ['monitoring', s.enhancedMonitoring.length > 0 ? `enhanced: ${s.enhancedMonitoring.join(', ')}` : 'stream-level only'],
     ['tags', tags || '(none)'],
+    ['max record', formatKiB(s.maxRecordSizeKiB)],
+    ['distribution', s.recordDistribution === 'AUTO' ? 'AUTO (partition keys ignored)' : `by partition key${s.recordDistributionReported ? '' : ' (not reported: the default)'}`],
     ['api', s.api ? `${s.api.invokeUrl} (stage ${s.api.stage}, ${s.api.apiKeyRequired ? 'API key required' : 'no API key'})` : s.apiError ? `unknown: ${s.apiError}` : 'none (`clickops provision` creates it)'],
   ])
   return `${head}\n\n${shardTable(s.openShards)}`

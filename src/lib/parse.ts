@@ -50,3 +50,18 @@ export function parseIntInRange(value: string | number, flag: string, min: numbe
   }
   return n
 }
+
+/** `2MiB`, `1536KiB`, `10MiB` → KiB, within [minKiB, maxKiB]. */
+export function parseSizeKiB(value: string, flag: string, minKiB: number, maxKiB: number): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(KiB|MiB)$/i.exec(value.trim())
+  const kib = m ? Number(m[1]) * (m[2].toLowerCase() === 'mib' ? 1024 : 1) : Number.NaN
+  if (!Number.isInteger(kib) || kib < minKiB || kib > maxKiB) {
+    throw new UsageError(`${flag} "${value}" is not a size from ${minKiB / 1024} MiB to ${maxKiB / 1024} MiB.`, `Use e.g. 2MiB or 1536KiB (whole KiB, ${minKiB} to ${maxKiB} KiB).`)
+  }
+  return kib
+}
+
+/** KiB as text: 2048 → `2 MiB`, 1536 → `1536 KiB`. */
+export function formatKiB(kib: number): string {
+  return kib % 1024 === 0 ? `${kib / 1024} MiB` : `${kib} KiB`
+}

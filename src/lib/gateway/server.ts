@@ -20,6 +20,7 @@ import pLimit, {type LimitFunction} from 'p-limit'
 
 import {DEFAULT_MAX_SOCKETS} from '../aws/clients.js'
 import {API_KEY_HEADER} from '../api-contract.js'
+import {API_GATEWAY_MAX_PAYLOAD_BYTES} from '../kinesis/limits.js'
 import {actionOf, API_KEY_SCHEME, regionOf, routesOf, type ApiDocument, type IntegrationAction, type Operation} from './openapi.js'
 import {performKinesisAction, TemplateOutputError} from './kinesis-action.js'
 import {listLocalApiFiles, type LocalApiState} from './state.js'
@@ -36,8 +37,8 @@ import {formatRequestTime, renderTemplate, type RequestParams, type VtlContext} 
  */
 export const MAX_BATCH_CALLS_IN_FLIGHT = 2
 
-/** API Gateway's payload limit for REST APIs. */
-export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
+/** API Gateway's payload limit for REST APIs (defined with the other limits). */
+export const MAX_PAYLOAD_BYTES = API_GATEWAY_MAX_PAYLOAD_BYTES
 
 export interface GatewayOptions {
   /** The folder of the API files (`<CLICKOPS_HOME>/local/apis`). */

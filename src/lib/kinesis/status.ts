@@ -3,7 +3,9 @@ import type {KinesisClient, StreamDescriptionSummary, Tag} from '@aws-sdk/client
 
 import {StreamNotFoundError} from '../errors.js'
 import {describeCapacity, type StreamCapacity} from './capacity.js'
+import {distributionOf, type RecordDistribution} from './distribution.js'
 import {rangeOf, rangeShare} from './hashkey.js'
+import {MAX_RECORD_SIZE_KIB_DEFAULT} from './limits.js'
 import {byHashRange, isOpen, listShards} from './shards.js'
 import * as Kinesis from '../aws/kinesis.js'
 
@@ -33,6 +35,11 @@ export interface StreamStatus {
   openShards: ShardSummary[]
   /** Capacity mode (provisioned / on-demand Standard / on-demand Advantage), account setting, warm throughput. */
   capacity: StreamCapacity
+  /** Per stream: the largest record it accepts, KiB (MaxRecordSizeInKiB; 1024 when not reported). */
+  maxRecordSizeKiB: number
+  /** Per stream: how records are placed on shards; `recordDistributionReported` false when not reported. */
+  recordDistribution: RecordDistribution
+  recordDistributionReported: boolean
 }
 
 export function isNotFound(error: unknown): boolean {
@@ -95,6 +102,9 @@ export async function getStreamStatus(kinesis: KinesisClient, streamName: string
       }
     }),
     capacity: await describeCapacity(kinesis, summary),
+    maxRecordSizeKiB: summary.MaxRecordSizeInKiB ?? MAX_RECORD_SIZE_KIB_DEFAULT,
+    recordDistribution: distributionOf(summary).strategy,
+    recordDistributionReported: distributionOf(summary).reported,
   }
 }
 

@@ -1,7 +1,7 @@
 /** What `clickops provision` is asked for, validated before any AWS call. Pure. */
 import {UsageError} from '../errors.js'
-import {MAX_SHARDS_PER_STREAM, RETENTION_HOURS_MAX, RETENTION_HOURS_MIN} from '../kinesis/limits.js'
-import {parseIntInRange, validateStreamName} from '../parse.js'
+import {MAX_RECORD_SIZE_KIB_MAX, MAX_RECORD_SIZE_KIB_MIN, MAX_SHARDS_PER_STREAM, RETENTION_HOURS_MAX, RETENTION_HOURS_MIN} from '../kinesis/limits.js'
+import {parseIntInRange, parseSizeKiB, validateStreamName} from '../parse.js'
 import {DEFAULT_STAGE, isValidStageName} from '../api-contract.js'
 
 export type Encryption = 'kms' | 'none'
@@ -36,6 +36,8 @@ export interface DesiredState {
   /** True when --shards was given (then a different count on an existing stream is worth a note). */
   shardsExplicit: boolean
   retentionHours: number
+  /** The stream's maximum record size, KiB (--max-record-size); undefined: leave it as it is. */
+  maxRecordSizeKiB?: number
   encryption: Encryption
   enhancedMonitoring: boolean
   api: boolean
@@ -52,6 +54,8 @@ export interface ProvisionFlags {
   shards?: number
   onDemand?: boolean
   retentionHours?: number
+  /** `2MiB`, `1536KiB`. */
+  maxRecordSize?: string
   encryption?: string
   enhancedMonitoring?: boolean
   api?: boolean
@@ -77,6 +81,7 @@ export function desiredState(flags: ProvisionFlags, target: {kind: 'local' | 'aw
   const shards = flags.shards === undefined ? PROVISION_DEFAULTS.shards : parseIntInRange(flags.shards, '--shards', 1, MAX_SHARDS_PER_STREAM)
   const retentionHours =
     flags.retentionHours === undefined ? PROVISION_DEFAULTS.retentionHours : parseIntInRange(flags.retentionHours, '--retention-hours', RETENTION_HOURS_MIN, RETENTION_HOURS_MAX)
+  const maxRecordSizeKiB = flags.maxRecordSize === undefined ? undefined : parseSizeKiB(flags.maxRecordSize, '--max-record-size', MAX_RECORD_SIZE_KIB_MIN, MAX_RECORD_SIZE_KIB_MAX)
   const encryption = (flags.encryption ?? PROVISION_DEFAULTS.encryption) as Encryption
   if (!ENCRYPTIONS.includes(encryption)) throw new UsageError(`--encryption must be kms or none, not "${flags.encryption}".`)
   const api = flags.api ?? PROVISION_DEFAULTS.api
@@ -120,6 +125,7 @@ export function desiredState(flags: ProvisionFlags, target: {kind: 'local' | 'aw
     permissionsBoundary,
     encryption,
     enhancedMonitoring: flags.enhancedMonitoring ?? PROVISION_DEFAULTS.enhancedMonitoring,
+    ...(maxRecordSizeKiB === undefined ? {} : {maxRecordSizeKiB}),
     mode: flags.onDemand ? 'ON_DEMAND' : 'PROVISIONED',
     retentionHours,
     shards,

@@ -7,7 +7,9 @@
 import type {KinesisClient} from '@aws-sdk/client-kinesis'
 
 import {ClickopsError, ExitCode, StreamNotFoundError} from '../errors.js'
+import {MAX_RECORD_SIZE_KIB_DEFAULT} from '../kinesis/limits.js'
 import {getStreamStatus, type StreamStatus} from '../kinesis/status.js'
+import {formatKiB} from '../parse.js'
 import {sleep as defaultSleep} from '../local/process.js'
 import {KINESIS_MANAGED_KEY, type DesiredState} from './desired.js'
 import {MANAGED_TAG, tagsFor} from '../api-contract.js'
@@ -134,6 +136,27 @@ export function planStream(desired: DesiredState, observed: StreamStatus | undef
         await waitForActive(ctx, stream)
       },
     })
+  }
+
+  const currentKiB = observed?.maxRecordSizeKiB ?? MAX_RECORD_SIZE_KIB_DEFAULT
+  if (desired.maxRecordSizeKiB !== undefined) {
+    const wantedKiB = desired.maxRecordSizeKiB
+    if (currentKiB === wantedKiB) {
+      steps.push({action: 'unchanged', name: stream, reason: `${formatKiB(wantedKiB)}${observed ? '' : ' (what a new stream starts with)'}`, resource: 'max record size'})
+    } else {
+      steps.push({
+        action: 'update',
+        name: stream,
+        reason: `${formatKiB(currentKiB)} → ${formatKiB(wantedKiB)} (UpdateMaxRecordSize; shard throughput stays 1 MiB/s write)`,
+        resource: 'max record size',
+        async run() {
+          const {UpdateMaxRecordSizeCommand} = await sdk()
+          const arn = await waitForActive(ctx, stream)
+          await kinesis.send(new UpdateMaxRecordSizeCommand({MaxRecordSizeInKiB: wantedKiB, StreamARN: arn}))
+          await waitForActive(ctx, stream)
+        },
+      })
+    }
   }
 
   const encrypted = current.encryption === 'KMS'

@@ -7,7 +7,7 @@
  */
 import {API_KEY_HEADER, BATCH_PATH} from '../api-contract.js'
 import {ClickopsError, ExitCode} from '../errors.js'
-import {MAX_RECORD_BYTES, PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS} from '../kinesis/limits.js'
+import {API_GATEWAY_MAX_PAYLOAD_BYTES, MAX_RECORD_BYTES, PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS} from '../kinesis/limits.js'
 import {ABORTED_IN_FLIGHT, ABORTED_IN_FLIGHT_MESSAGE, describeError, isAbort, THROTTLING_ERRORS, type BatchSink, type CallFailure, type Entry, type EntryOutcome} from './sink.js'
 
 export interface ApiSinkOptions {
@@ -97,7 +97,15 @@ export function apiSink(options: ApiSinkOptions): BatchSink {
       // fetch() wraps network errors as TypeError("fetch failed") with the socket error as cause.
       return {code: cause.code !== 'Error' ? cause.code : code, kind: 'retriable', message: cause.message !== 'undefined' ? `${message}: ${cause.message}` : message}
     },
-    limits: {maxBytes: PUT_RECORDS_MAX_BYTES, maxRecordBytes: MAX_RECORD_BYTES, maxRecords: PUT_RECORDS_MAX_RECORDS},
+    // The API's integration calls PutRecords on the stream, so a batch keeps within the default
+    // PutRecords limits (5 MiB, 1 MiB a record: the API does not read the stream's own maximum; the
+    // event schema bounds events far below it), and within API Gateway's 10 MB request payload.
+    limits: {
+      maxBytes: Math.min(PUT_RECORDS_MAX_BYTES, API_GATEWAY_MAX_PAYLOAD_BYTES),
+      maxRecordBytes: MAX_RECORD_BYTES,
+      maxRecords: PUT_RECORDS_MAX_RECORDS,
+      recordLimitName: 'the ingestion API\'s record limit (the default 1 MiB)',
+    },
     name: 'api',
     async put(entries: readonly Entry[], signal: AbortSignal): Promise<EntryOutcome[]> {
       let body = '{"records":['

@@ -6,7 +6,7 @@
 import type {KinesisClient} from '@aws-sdk/client-kinesis'
 
 import {ClickopsError, ExitCode, StreamNotFoundError, toClickopsError} from '../errors.js'
-import {MAX_RECORD_BYTES, PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS} from '../kinesis/limits.js'
+import {streamWriteLimits} from '../kinesis/limits.js'
 import {describeStreamSummary} from '../kinesis/status.js'
 import {ABORTED_IN_FLIGHT, ABORTED_IN_FLIGHT_MESSAGE, describeError, isAbort, THROTTLING_ERRORS, type BatchSink, type CallFailure, type Entry, type EntryOutcome} from './sink.js'
 import * as Kinesis from '../aws/kinesis.js'
@@ -33,6 +33,11 @@ export interface KinesisSinkOptions {
   streamName: string
   /** For error messages: the target the stream lives on. */
   target: string
+  /**
+   * The stream's MaxRecordSizeInKiB as DescribeStreamSummary reported it (checkStreamWritable reads
+   * it once, before the run); undefined: the default 1 MiB.
+   */
+  maxRecordSizeInKiB?: number
 }
 
 export function kinesisSink(client: KinesisClient, options: KinesisSinkOptions): BatchSink {
@@ -62,7 +67,7 @@ export function kinesisSink(client: KinesisClient, options: KinesisSinkOptions):
       // 5xx, network errors, timeouts, anything unknown: retry (bounded by the attempts).
       return {code, kind: 'retriable', message}
     },
-    limits: {maxBytes: PUT_RECORDS_MAX_BYTES, maxRecordBytes: MAX_RECORD_BYTES, maxRecords: PUT_RECORDS_MAX_RECORDS},
+    limits: {...streamWriteLimits(options.maxRecordSizeInKiB), recordLimitName: `the maximum record size of stream "${streamName}" (MaxRecordSizeInKiB)`},
     name: 'kinesis',
     async put(entries: readonly Entry[], signal: AbortSignal): Promise<EntryOutcome[]> {
       const response = await Kinesis.putRecords(client, {
@@ -81,8 +86,12 @@ export function kinesisSink(client: KinesisClient, options: KinesisSinkOptions):
   }
 }
 
-/** Checks, before generating anything, that the stream exists and accepts writes. */
-export async function checkStreamWritable(client: KinesisClient, streamName: string, target: string): Promise<{status: string; openShards?: number}> {
+/** Checks, before generating anything, that the stream exists and accepts writes; reads its maximum record size. */
+export async function checkStreamWritable(
+  client: KinesisClient,
+  streamName: string,
+  target: string,
+): Promise<{status: string; openShards?: number; maxRecordSizeInKiB?: number}> {
   let summary
   try {
     summary = await describeStreamSummary(client, streamName, target)
@@ -95,7 +104,7 @@ export async function checkStreamWritable(client: KinesisClient, streamName: str
       hint: status === 'CREATING' ? 'Wait until `clickops status` shows ACTIVE, then run again.' : 'Create it again with `clickops provision`.',
     })
   }
-  return {openShards: summary?.OpenShardCount, status}
+  return {maxRecordSizeInKiB: summary?.MaxRecordSizeInKiB, openShards: summary?.OpenShardCount, status}
 }
 
 function status(error: unknown): number | undefined {

@@ -39,6 +39,8 @@ export interface BatchLimits {
   maxRecords: number
   maxBytes: number
   maxRecordBytes: number
+  /** Where maxRecordBytes comes from, for the refusal message ("the stream's maximum record size"). */
+  recordLimitName?: string
 }
 
 /** How a thrown call error is handled: retry the whole batch, retry as throttled, stop the run, or aborted. */

@@ -131,7 +131,8 @@ export class BatchWriter {
       return
     }
     if (size > this.sink.limits.maxRecordBytes) {
-      this.stats.recordFailed('RecordTooLarge', `A record of ${size} bytes (data and partition key) exceeds the limit of ${this.sink.limits.maxRecordBytes}.`)
+      const {maxRecordBytes, recordLimitName} = this.sink.limits
+      this.stats.recordFailed('RecordTooLarge', `A record of ${size} bytes (data and partition key) exceeds ${recordLimitName ?? 'the limit'} of ${maxRecordBytes} bytes (${maxRecordBytes / 1024} KiB); it was not sent.`)
       return
     }
     const now = this.now()

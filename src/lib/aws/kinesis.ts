@@ -27,6 +27,7 @@ export const ACTIONS = {
   startStreamEncryption: 'kinesis:StartStreamEncryption',
   stopStreamEncryption: 'kinesis:StopStreamEncryption',
   updateShardCount: 'kinesis:UpdateShardCount',
+  updateMaxRecordSize: 'kinesis:UpdateMaxRecordSize',
   updateStreamMode: 'kinesis:UpdateStreamMode',
 } as const satisfies ActionTable
 
@@ -53,4 +54,5 @@ export const splitShard = async (c: KinesisClient, input: k.SplitShardCommandInp
 export const startStreamEncryption = async (c: KinesisClient, input: k.StartStreamEncryptionCommandInput) => c.send(new (await sdk()).StartStreamEncryptionCommand(input))
 export const stopStreamEncryption = async (c: KinesisClient, input: k.StopStreamEncryptionCommandInput) => c.send(new (await sdk()).StopStreamEncryptionCommand(input))
 export const updateShardCount = async (c: KinesisClient, input: k.UpdateShardCountCommandInput) => c.send(new (await sdk()).UpdateShardCountCommand(input))
+export const updateMaxRecordSize = async (c: KinesisClient, input: k.UpdateMaxRecordSizeCommandInput) => c.send(new (await sdk()).UpdateMaxRecordSizeCommand(input))
 export const updateStreamMode = async (c: KinesisClient, input: k.UpdateStreamModeCommandInput) => c.send(new (await sdk()).UpdateStreamModeCommand(input))

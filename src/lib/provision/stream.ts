@@ -150,9 +150,8 @@ export function planStream(desired: DesiredState, observed: StreamStatus | undef
         reason: `${formatKiB(currentKiB)} → ${formatKiB(wantedKiB)} (UpdateMaxRecordSize; shard throughput stays 1 MiB/s write)`,
         resource: 'max record size',
         async run() {
-          const {UpdateMaxRecordSizeCommand} = await sdk()
           const arn = await waitForActive(ctx, stream)
-          await kinesis.send(new UpdateMaxRecordSizeCommand({MaxRecordSizeInKiB: wantedKiB, StreamARN: arn}))
+          await Kinesis.updateMaxRecordSize(kinesis, {MaxRecordSizeInKiB: wantedKiB, StreamARN: arn})
           await waitForActive(ctx, stream)
         },
       })

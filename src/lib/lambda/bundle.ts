@@ -64,6 +64,8 @@ export async function buildFunctionBundle(options: BundleOptions): Promise<Funct
       entryPoints: [options.entry],
       external: options.external ?? [],
       format: 'esm',
+      // Error classes are told apart by name (`error.name`): minification must keep them.
+      keepNames: true,
       legalComments: 'none',
       logLevel: 'silent',
       metafile: true,

@@ -78,5 +78,8 @@ export function testClients(target: Target, given: Partial<{[S in MockedService]
     region: async () => target.region ?? TEST_REGION,
     target,
     wafv2: client('wafv2'),
-  }
+    lambda: async () => { throw new Error('no Lambda mock in testClients') },
+    scheduler: async () => { throw new Error('no Scheduler mock in testClients') },
+    logs: async () => { throw new Error('no CloudWatch Logs mock in testClients') },
+  } as Clients
 }

@@ -4,26 +4,14 @@
  */
 import {UsageError} from '../errors.js'
 import {MAX_SEED} from '../clickstream/random.js'
-import {DEFAULT_USERS, MAX_USERS, parseHotUser, validateUserMix, type HotUser} from '../clickstream/users.js'
+import {MAX_USERS, parseHotUser, validateUserMix, type HotUser} from '../clickstream/users.js'
 import {parseDuration, parseIntInRange} from '../parse.js'
 import {parseEndpointUrl} from '../target.js'
 import {batchUrlOf} from './api-sink.js'
 import {VIA, type SendPlan, type Via} from './run.js'
-import {WRITER_DEFAULTS} from './writer.js'
+import {MAX_ATTEMPTS, MAX_CONCURRENCY, MAX_LINGER_MS, MAX_RATE, SEND_DEFAULTS} from './defaults.js'
 
-export const SEND_DEFAULTS = {
-  concurrency: WRITER_DEFAULTS.concurrency,
-  linger: '100ms',
-  maxAttempts: WRITER_DEFAULTS.maxAttempts,
-  rate: 100,
-  users: DEFAULT_USERS,
-  via: 'kinesis' as Via,
-} as const
-
-export const MAX_RATE = 1_000_000
-export const MAX_CONCURRENCY = 64
-export const MAX_LINGER_MS = 10_000
-export const MAX_ATTEMPTS = 100
+export {MAX_ATTEMPTS, MAX_CONCURRENCY, MAX_LINGER_MS, MAX_RATE, SEND_DEFAULTS} from './defaults.js'
 
 export interface SendInput {
   via?: string
@@ -70,7 +58,7 @@ export function parseSendOptions(input: SendInput, drawSeed: () => number): Send
     if (durationMs <= 0) throw new UsageError('--duration must be longer than 0.')
   }
   const users = parseIntInRange(input.users ?? String(SEND_DEFAULTS.users), '--users', 1, MAX_USERS)
-  const skew = parseNumber(input.skew ?? '0', '--skew', 0, Number.POSITIVE_INFINITY)
+  const skew = parseNumber(input.skew ?? String(SEND_DEFAULTS.skew), '--skew', 0, Number.POSITIVE_INFINITY)
   const hotUsers: HotUser[] = (input.hotUser ?? []).map((h) => parseHotUser(h))
   validateUserMix({hotUsers, skew, users})
   const seed = input.seed === undefined ? drawSeed() >>> 0 : parseIntInRange(input.seed, '--seed', 0, MAX_SEED)

@@ -35,7 +35,10 @@ export function interruptible(options: InterruptOptions = {}): Interruptible {
   let received = 0
   const onSignal = () => {
     received += 1
-    if (received > stages) process.exit(ExitCode.INTERRUPTED)
+    if (received > stages) {
+      process.exit(ExitCode.INTERRUPTED)
+      return
+    }
     if (received === 1) {
       options.onFirst?.()
       controller.abort()

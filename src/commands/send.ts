@@ -6,7 +6,7 @@ import {keyValues, style} from '../cli/output.js'
 import {StatusLine} from '../cli/status-line.js'
 import {FUNNEL, FUNNEL_CONTINUE} from '../lib/clickstream/funnel.js'
 import {PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS} from '../lib/kinesis/limits.js'
-import {MAX_CONCURRENCY, SEND_DEFAULTS} from '../lib/send/defaults.js'
+import {MAX_CONCURRENCY, MAX_LAMBDA_WORKERS, MAX_LOCAL_WORKERS, SEND_DEFAULTS, WORKERS_ON} from '../lib/send/defaults.js'
 import type {SendInput} from '../lib/send/options.js'
 import type {SendResult} from '../lib/send/result.js'
 
@@ -52,6 +52,15 @@ Exit codes: 0 done (also a run without --count/--duration ended by Ctrl-C with e
     concurrency: Flags.string({char: 'c', default: String(SEND_DEFAULTS.concurrency), description: `Batches in flight at once (1 to ${MAX_CONCURRENCY}).`, helpValue: '<n>'}),
     linger: Flags.string({default: SEND_DEFAULTS.linger, description: 'Send a partial batch after it waited this long (0 = at once).', helpValue: '<duration>'}),
     'max-attempts': Flags.string({default: String(SEND_DEFAULTS.maxAttempts), description: 'Attempts per event (the first included) before it counts as failed.', helpValue: '<n>'}),
+    workers: Flags.string({
+      char: 'w',
+      description: `Split the run over N workers, each with its own writer and its own users (--on local: threads here, "auto" = the cores available, at most ${MAX_LOCAL_WORKERS}; --on lambda: concurrent executions, at most ${MAX_LAMBDA_WORKERS}). Default: this process alone.`,
+      helpValue: '<n|auto>',
+    }),
+    on: Flags.option({
+      description: `Where --workers run: local (worker threads on this machine; with no --workers, one per core) or lambda (a bundled send worker on AWS Lambda).`,
+      options: WORKERS_ON,
+    })(),
     'api-url': Flags.string({
       description: 'With --via api: the API\'s invoke URL (or its …/events/batch route). Default: looked up from the provisioned API of --stream.',
       env: 'CLICKOPS_API_URL',
@@ -65,39 +74,38 @@ Exit codes: 0 done (also a run without --count/--duration ended by Ctrl-C with e
   }
 
   async run(): Promise<SendResult> {
-    const [{parseSendOptions}, {randomInt}] = await Promise.all([import('../lib/send/options.js'), import('node:crypto')])
-    const options = parseSendOptions(this.sendInput(), () => randomInt(0, 2 ** 32))
+    const [{parseSendOptions}, {randomInt}, {availableParallelism}] = await Promise.all([import('../lib/send/options.js'), import('node:crypto'), import('node:os')])
+    const options = parseSendOptions(this.sendInput(), () => randomInt(0, 2 ** 32), availableParallelism())
     if (options.via !== 'stdout') this.target() // validates --target, --region, --stream before anything runs
 
-    const [{openDestination}, {runSend}, {SendStats}, {createRandom}, {progressText, statsProgress}, {sendResult}] = await Promise.all([
+    const [{openDestination}, {startSend}, {progressText}, {sendResult}] = await Promise.all([
       import('../lib/send/destination.js'),
-      import('../lib/send/run.js'),
-      import('../lib/send/stats.js'),
-      import('../lib/clickstream/random.js'),
+      import('../lib/send/start.js'),
       import('../lib/send/progress.js'),
       import('../lib/send/result.js'),
     ])
     const now = () => performance.timeOrigin + performance.now()
-    const {destination, where} = await openDestination(options, {connect: () => this.connect(), note: (m) => this.note(m), stdout: process.stdout})
+    const opened = await openDestination(options, {connect: () => this.connect(), note: (m) => this.note(m), stdout: process.stdout})
 
-    const stats = new SendStats(now)
     // Not when the events themselves go to the terminal: the line would be drawn into them.
     const eventsOnTerminal = options.via === 'stdout' && Boolean(process.stdout.isTTY)
     const line = new StatusLine({enabled: Boolean(process.stderr.isTTY) && !this.jsonEnabled() && !eventsOnTerminal})
+    let pending = () => 0
     const interrupt = interruptible({
       onFirst: () => {
-        if (!line.enabled) this.note(`Stopping: draining ${stats.pending.toLocaleString('en-US')} pending events (Ctrl-C again to abort).`)
+        if (!line.enabled) this.note(`Stopping: draining ${pending().toLocaleString('en-US')} pending events (Ctrl-C again to abort).`)
       },
       onSecond: () => {
         line.clear()
         this.note('Aborting: abandoning the calls in flight.')
       },
     })
-    line.every(200, progressText(statsProgress(stats), options.plan, now, () => interrupt.signal.aborted))
     let result: SendResult
     try {
-      const control = {abort: interrupt.hardSignal, stop: interrupt.signal}
-      result = sendResult(options, where, await runSend(options.plan, destination, {now, random: createRandom(randomInt(0, 2 ** 32)), stats}, control))
+      const run = await startSend(options, opened, {drawSeed: () => randomInt(0, 2 ** 32), now}, {abort: interrupt.hardSignal, stop: interrupt.signal})
+      pending = () => run.progress.snapshot().pending
+      line.every(200, progressText(run.progress, options.plan, now, () => interrupt.signal.aborted))
+      result = sendResult(options, opened.where, await run.done)
     } finally {
       line.stop()
       interrupt.dispose()
@@ -134,7 +142,9 @@ Exit codes: 0 done (also a run without --count/--duration ended by Ctrl-C with e
       seed: f.seed,
       skew: f.skew,
       users: f.users,
+      on: f.on,
       via: f.via,
+      workers: f.workers,
     }
   }
 }
@@ -154,7 +164,19 @@ function renderSummary(r: SendResult): string {
     ['retried', r.via === 'stdout' ? undefined : `${n(r.retried)} (throttled ${n(r.throttled)}, failed calls ${n(r.callErrors)})`],
     ['calls', r.via === 'stdout' || r.calls === 0 ? undefined : `${n(r.calls)}${r.latencyMs ? `, latency p50 ${r.latencyMs.p50}ms, p99 ${r.latencyMs.p99}ms, max ${r.latencyMs.max}ms` : ''}`],
     ['by shard', shards],
+    ['workers', r.workers ? renderWorkers(r) : undefined],
     ['seed', `${r.seed} (--seed ${r.seed} reproduces the events)`],
   ]
   return `${head}\n${keyValues(pairs)}`
+}
+
+function renderWorkers(r: SendResult): string {
+  const n = (x: number) => x.toLocaleString('en-US')
+  const where = r.on === 'lambda' ? 'Lambda executions' : 'threads'
+  const each = (r.workers ?? []).map((w) => {
+    const failed = w.failed > 0 ? `, ${n(w.failed)} failed` : ''
+    const text = `#${w.index} ${n(w.delivered)}${failed}${w.died ? ` (died: ${w.died})` : ''}`
+    return w.died ? style(text, 'red') : text
+  })
+  return `${r.workers?.length} ${where}: ${each.join(', ')}`
 }

@@ -8,6 +8,7 @@ import type {Clients} from '../aws/clients.js'
 import type {Target} from '../target.js'
 import type {SendOptions} from './options.js'
 import {streamLineOutput, type SendDestination} from './run.js'
+import type {WorkerCredentials} from './workers/protocol.js'
 
 /** The part of a command's connection a destination needs. */
 export interface SendConnection {
@@ -38,6 +39,8 @@ export interface OpenedDestination {
   where: SendWhere
   /** Undefined for --via stdout (lines go to this process's stdout only). */
   spec?: DestinationSpec
+  /** With --workers on AWS: the credentials resolved once here, handed to every worker. */
+  credentials?: WorkerCredentials
 }
 
 export interface DestinationDeps {
@@ -72,7 +75,14 @@ export async function openDestination(options: SendOptions, deps: DestinationDep
   const {checkStreamWritable, kinesisSink} = await import('./kinesis-sink.js')
   const kinesis = await clients.kinesis()
   await checkStreamWritable(kinesis, stream, target.kind)
+  let credentials: WorkerCredentials | undefined
+  if (options.workers && target.kind === 'aws') {
+    // One resolution for the whole run (a profile's MFA prompt once, not once per worker).
+    const c = await kinesis.config.credentials()
+    credentials = {accessKeyId: c.accessKeyId, expiration: c.expiration?.toISOString(), secretAccessKey: c.secretAccessKey, sessionToken: c.sessionToken}
+  }
   return {
+    credentials,
     destination: {kind: 'batch', sink: kinesisSink(kinesis, {streamName: stream, target: target.kind}), writer},
     spec: {kind: 'kinesis', stream, target: {...target, region}},
     where,

@@ -3,6 +3,8 @@ import type {HotUser} from '../clickstream/users.js'
 import type {SendWhere} from './destination.js'
 import type {SendOptions} from './options.js'
 import {exitCodeFor, type SendOutcome, type Via} from './run.js'
+import type {WorkerReport} from './workers/fleet.js'
+import type {WorkersOn} from './defaults.js'
 
 export type SendResult = SendOutcome &
   SendWhere & {
@@ -16,9 +18,12 @@ export type SendResult = SendOutcome &
     count?: number
     durationMs?: number
     exitCode: number
+    /** With --workers: where they ran and each one's counts (user u belongs to worker (u - 1) mod N). */
+    on?: WorkersOn
+    workers?: WorkerReport[]
   }
 
-export function sendResult(options: SendOptions, where: SendWhere, outcome: SendOutcome): SendResult {
+export function sendResult(options: SendOptions, where: SendWhere, outcome: SendOutcome & {workers?: WorkerReport[]}): SendResult {
   const g = options.plan.generator
   return {
     ...where,
@@ -27,6 +32,7 @@ export function sendResult(options: SendOptions, where: SendWhere, outcome: Send
     durationMs: options.plan.durationMs,
     exitCode: exitCodeFor(outcome, options.bounded),
     hotUsers: [...g.hotUsers],
+    on: options.workers?.on,
     rate: options.plan.rate,
     seed: g.seed,
     skew: g.skew,

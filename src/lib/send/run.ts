@@ -7,7 +7,7 @@
 import {setImmediate as yieldToLoop} from 'node:timers/promises'
 
 import {ExitCode, type ClickopsError} from '../errors.js'
-import {createGenerator, eventJson, type GeneratorOptions} from '../clickstream/generator.js'
+import {createGenerator, eventJson, type GeneratorOptions, type GeneratorShare} from '../clickstream/generator.js'
 import type {Random} from '../clickstream/random.js'
 import {Pacer} from './pacing.js'
 import type {BatchSink} from './sink.js'
@@ -25,6 +25,11 @@ export interface SendPlan {
   count?: number
   /** Stop generating after this long (ms). */
   durationMs?: number
+  /**
+   * This run's part of a run split over workers: it walks the whole run's slots (at the whole
+   * rate, up to the whole count) and generates the events of its own users only.
+   */
+  share?: GeneratorShare
 }
 
 /** Where events go: a batch sink behind the writer, or NDJSON lines. */
@@ -89,7 +94,7 @@ const CHUNK = 256
 
 export async function runSend(plan: SendPlan, destination: SendDestination, deps: SendDeps, control: SendControl): Promise<SendOutcome> {
   const {now, stats} = deps
-  const generator = createGenerator(plan.generator, now)
+  const generator = createGenerator(plan.generator, now, plan.share)
   const start = now()
   const pacer = new Pacer(plan.rate, start)
   const deadline = plan.durationMs === undefined ? Number.POSITIVE_INFINITY : start + plan.durationMs
@@ -124,7 +129,7 @@ export async function runSend(plan: SendPlan, destination: SendDestination, deps
   for (;;) {
     if (control.stop.aborted || control.abort.aborted) break
     if (writer?.stopped || out?.closed) break
-    if (stats.generated >= limit) {
+    if (generator.slot >= limit) {
       complete = true
       break
     }
@@ -133,7 +138,8 @@ export async function runSend(plan: SendPlan, destination: SendDestination, deps
       complete = true
       break
     }
-    const n = pacer.due(t, Math.min(CHUNK, limit - stats.generated))
+    // Slots, not events: a share paces and counts the whole run's events and emits its own.
+    const n = pacer.due(t, Math.min(CHUNK, limit - generator.slot))
     if (n === 0) {
       await flushLines()
       await sleep(Math.min(pacer.waitMs(t), deadline - t), control.stop, control.abort)
@@ -145,7 +151,8 @@ export async function runSend(plan: SendPlan, destination: SendDestination, deps
         await writer.waitForRoom()
         if (writer.stopped || control.stop.aborted || control.abort.aborted) break
       }
-      const event = generator.next()
+      const event = generator.advance()
+      if (event === undefined) continue
       const json = eventJson(event)
       stats.generated += 1
       if (writer) {

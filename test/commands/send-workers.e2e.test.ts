@@ -99,7 +99,7 @@ describe('clickops send --workers (CLI, worker threads, against kinesis-local)',
       timeoutMs: 300_000,
     })
     const summary = parse(r.stdout)
-    expect(r.code, r.stderr).to.equal(130)
+    expect(r.code, JSON.stringify(summary.failures) + r.stderr).to.equal(130)
     expect(summary).to.include({aborted: false, failed: 0, interrupted: true})
     expect(summary.delivered).to.be.at.least(40)
     expect(summary.delivered + summary.failed).to.equal(summary.generated)

@@ -31,10 +31,15 @@ export interface RunningFleet {
   done: Promise<FleetOutcome>
 }
 
-/** The worker entry next to this module: .js when built, .ts under tsx (tests, bench). */
-function entry(): URL {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
-  return new URL(`./thread${ext}`, import.meta.url)
+/**
+ * A worker thread running the entry next to this module: thread.js when built; under tsx (tests,
+ * benchmarks on the sources) thread.ts, loaded through tsx's own loader, which workers do not inherit.
+ */
+function spawnThread(workerData: WorkerInit): Worker {
+  const options = {stderr: false, stdout: false, workerData}
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./thread.js', import.meta.url), options)
+  const url = new URL('./thread.ts', import.meta.url).href
+  return new Worker(`import('tsx/esm/api').then(({register}) => { register(); return import(${JSON.stringify(url)}) })`, {...options, eval: true})
 }
 
 export function startLocalWorkers(
@@ -69,7 +74,7 @@ export function startLocalWorkers(
         reportMs: options.reportMs ?? WORKER_REPORT_MS,
         writer: options.writer,
       }
-      const thread = new Worker(entry(), {stderr: false, stdout: false, workerData: init})
+      const thread = spawnThread(init)
       threads.push(thread)
       thread.on('message', (m: WorkerMessage) => {
         if (m.type === 'progress') fleet.progress(index, m)

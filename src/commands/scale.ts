@@ -3,19 +3,14 @@ import {Flags} from '@oclif/core'
 import {BaseCommand, UsageError} from '../cli/base-command.js'
 import {interruptible} from '../cli/interrupt.js'
 import {style, table} from '../cli/output.js'
+import type {ScaleDocument} from '../lib/scaling/document.js'
 import type {ScalingRun} from '../lib/scaling/index.js'
-import type {PolicyKey, ResolvedPolicy, ScalingPolicy, SettingOrigin} from '../lib/scaling/policy.js'
-import type {LoadSourceName} from '../lib/load/types.js'
+import type {ResolvedPolicy} from '../lib/scaling/policy.js'
 import {formatDuration, parseDuration} from '../lib/parse.js'
 import {pct} from '../lib/scaling/planner.js'
 
-export type ScaleResult = ScalingRun & {
-  target: string
-  region: string
-  streamName: string
-  policy: ScalingPolicy & {source: LoadSourceName}
-  policyOrigins: Record<PolicyKey, SettingOrigin>
-}
+/** The --json document (the autoscale function logs the same one). */
+export type ScaleResult = ScaleDocument
 
 export default class Scale extends BaseCommand<typeof Scale> {
   static override summary = 'Right-size the stream, deciding on the hottest shard, not the average: split the hot shard where its traffic is, or UpdateShardCount.'
@@ -99,7 +94,7 @@ Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (
     if (waitTimeoutMs < 10_000) throw new UsageError(`--wait-timeout ${flags['wait-timeout']} is below 10s.`, 'Resharding takes seconds to minutes: use e.g. 30m.')
 
     const {clients, region, stream} = await this.connect()
-    const [{runScaling}, kinesis] = await Promise.all([import('../lib/scaling/index.js'), clients.kinesis()])
+    const [{runScaling}, {scaleDocument}, kinesis] = await Promise.all([import('../lib/scaling/index.js'), import('../lib/scaling/document.js'), clients.kinesis()])
     const cloudwatch = source === 'cloudwatch' ? await clients.cloudwatch() : undefined
     const stop = interruptible({
       onFirst: () => this.note('Interrupt: stopping after the current call (a change already accepted continues on AWS); Ctrl-C again to quit now…'),
@@ -125,7 +120,7 @@ Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (
       stop.dispose()
     }
 
-    const result: ScaleResult = {...run, policy: {...policy, source}, policyOrigins: resolved.origins, region, streamName: stream, target: target.kind}
+    const result: ScaleResult = scaleDocument(run, {policy, policyOrigins: resolved.origins, region, source, streamName: stream, target: target.kind})
     if (!this.jsonEnabled()) this.log(render(result))
     this.setExitCode(run.exitCode)
     return result

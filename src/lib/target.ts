@@ -15,6 +15,9 @@ export const SERVICES = {
   apigateway: 'API_GATEWAY',
   iam: 'IAM',
   wafv2: 'WAFV2',
+  lambda: 'LAMBDA',
+  scheduler: 'SCHEDULER',
+  logs: 'CLOUDWATCH_LOGS',
 } as const
 export type Service = keyof typeof SERVICES
 

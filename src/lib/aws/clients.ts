@@ -9,6 +9,9 @@ import type {CloudWatchClient} from '@aws-sdk/client-cloudwatch'
 import type {IAMClient} from '@aws-sdk/client-iam'
 import type {KinesisClient} from '@aws-sdk/client-kinesis'
 import type {WAFV2Client} from '@aws-sdk/client-wafv2'
+import type {LambdaClient} from '@aws-sdk/client-lambda'
+import type {SchedulerClient} from '@aws-sdk/client-scheduler'
+import type {CloudWatchLogsClient} from '@aws-sdk/client-cloudwatch-logs'
 
 import {ClickopsError, ExitCode} from '../errors.js'
 import {LOCAL_CREDENTIALS, type Service, type Target} from '../target.js'
@@ -32,6 +35,9 @@ export interface Clients {
   apiGateway(): Promise<APIGatewayClient>
   iam(): Promise<IAMClient>
   wafv2(): Promise<WAFV2Client>
+  lambda(): Promise<LambdaClient>
+  scheduler(): Promise<SchedulerClient>
+  logs(): Promise<CloudWatchLogsClient>
   /** The region actually in use (the SDK's resolution when no flag or env var named one). */
   region(): Promise<string>
   /** Closes the sockets of every client created so far. */
@@ -132,6 +138,24 @@ export function createClients(target: Target, options: ClientOptions = {}): Clie
         requireEndpointOnLocal(target, 'wafv2', 'AWS WAF')
         const [{WAFV2Client}, config] = await Promise.all([import('@aws-sdk/client-wafv2'), baseConfig(target, 'wafv2', options)])
         return new WAFV2Client(config)
+      }),
+    lambda: () =>
+      memo('lambda', async () => {
+        requireEndpointOnLocal(target, 'lambda', 'AWS Lambda')
+        const [{LambdaClient}, config] = await Promise.all([import('@aws-sdk/client-lambda'), baseConfig(target, 'lambda', options)])
+        return new LambdaClient(config)
+      }),
+    scheduler: () =>
+      memo('scheduler', async () => {
+        requireEndpointOnLocal(target, 'scheduler', 'EventBridge Scheduler')
+        const [{SchedulerClient}, config] = await Promise.all([import('@aws-sdk/client-scheduler'), baseConfig(target, 'scheduler', options)])
+        return new SchedulerClient(config)
+      }),
+    logs: () =>
+      memo('logs', async () => {
+        requireEndpointOnLocal(target, 'logs', 'CloudWatch Logs')
+        const [{CloudWatchLogsClient}, config] = await Promise.all([import('@aws-sdk/client-cloudwatch-logs'), baseConfig(target, 'logs', options)])
+        return new CloudWatchLogsClient(config)
       }),
     async region() {
       if (target.region !== undefined) return target.region

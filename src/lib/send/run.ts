@@ -30,6 +30,8 @@ export interface SendPlan {
    * rate, up to the whole count) and generates the events of its own users only.
    */
   share?: GeneratorShare
+  /** Start at this slot (a chained run continuing where the previous part stopped); default 0. */
+  fromSlot?: number
 }
 
 /** Where events go: a batch sink behind the writer, or NDJSON lines. */
@@ -87,6 +89,8 @@ export interface SendOutcome {
   outputClosed?: boolean
   /** The error that stopped the run (the stream deleted, access denied, ...). */
   stoppedBy?: {name: string; message: string; hint?: string}
+  /** The slot the run reached (a chained run continues from it). */
+  slot?: number
 }
 
 /** Events generated between checks of time, signals and back-pressure. */
@@ -95,6 +99,8 @@ const CHUNK = 256
 export async function runSend(plan: SendPlan, destination: SendDestination, deps: SendDeps, control: SendControl): Promise<SendOutcome> {
   const {now, stats} = deps
   const generator = createGenerator(plan.generator, now, plan.share)
+  // Catching up draws the skipped events too (each user's stream must be where it was), unsent.
+  while (generator.slot < (plan.fromSlot ?? 0)) generator.advance()
   const start = now()
   const pacer = new Pacer(plan.rate, start)
   const deadline = plan.durationMs === undefined ? Number.POSITIVE_INFINITY : start + plan.durationMs
@@ -202,6 +208,7 @@ export async function runSend(plan: SendPlan, destination: SendDestination, deps
     latencyMs: p50 === undefined || p99 === undefined ? undefined : {max: round1(latency.max), p50: round1(p50), p99: round1(p99)},
     outputClosed: out?.closed ? true : undefined,
     retried: stats.retried,
+    slot: generator.slot,
     stoppedBy: fatal ? {hint: fatal.hint, message: fatal.message, name: fatal.name} : undefined,
     throttled: stats.throttled,
   }

@@ -45,7 +45,9 @@ export async function handler(event: LambdaWorkerEvent, context: LambdaContextLi
     clearTimeout(timer)
   }
   // A part stopped by its time budget is not interrupted: the run goes on in the next invocation.
-  const final = result as LambdaWorkerResult
-  if (final.ok && stop.signal.aborted) return {...final, outcome: {...final.outcome, interrupted: false}}
+  let final = result as LambdaWorkerResult
+  if (final.ok && stop.signal.aborted) final = {...final, outcome: {...final.outcome, interrupted: false}}
+  // The log line (CloudWatch Logs on Lambda): the part's counts, never the event (it names the stream only).
+  process.stdout.write(`${JSON.stringify(final)}\n`)
   return final
 }

@@ -19,6 +19,7 @@ export class StatusLine {
   private lastDraw = 0
   private text?: () => string
   private timer?: NodeJS.Timeout
+  private ticker?: NodeJS.Timeout
 
   constructor(private readonly options: StatusLineOptions) {}
 
@@ -30,6 +31,16 @@ export class StatusLine {
     if (!this.options.enabled) return
     this.text = text
     if (Date.now() - this.lastDraw >= 100) this.draw()
+  }
+
+  /** Redraws the line from `text` every `ms` until stop() (nothing when the line is off). */
+  every(ms: number, text: () => string): void {
+    if (!this.options.enabled) return
+    if (this.ticker) clearInterval(this.ticker)
+    this.ticker = setInterval(() => {
+      const value = text()
+      this.update(() => value)
+    }, ms)
   }
 
   /** Before a record goes to stdout: clear the line, redraw it shortly after. */
@@ -49,6 +60,8 @@ export class StatusLine {
   }
 
   stop(): void {
+    if (this.ticker) clearInterval(this.ticker)
+    this.ticker = undefined
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
     this.clear()

@@ -1,34 +1,16 @@
 import {Flags} from '@oclif/core'
 
 import {BaseCommand} from '../cli/base-command.js'
+import {interruptible} from '../cli/interrupt.js'
 import {keyValues, style} from '../cli/output.js'
 import {StatusLine} from '../cli/status-line.js'
 import {FUNNEL, FUNNEL_CONTINUE} from '../lib/clickstream/funnel.js'
-import type {HotUser} from '../lib/clickstream/users.js'
 import {PUT_RECORDS_MAX_BYTES, PUT_RECORDS_MAX_RECORDS} from '../lib/kinesis/limits.js'
-import type {SendOptions} from '../lib/send/options.js'
-import type {SendDestination, SendOutcome, Via} from '../lib/send/run.js'
-import type {formatStatusLine} from '../lib/send/progress.js'
-import type {RateMeter, SendStats} from '../lib/send/stats.js'
+import {MAX_CONCURRENCY, MAX_LAMBDA_WORKERS, MAX_LOCAL_WORKERS, SEND_DEFAULTS, WORKERS_ON} from '../lib/send/defaults.js'
+import type {SendInput} from '../lib/send/options.js'
+import type {SendResult} from '../lib/send/result.js'
 
-export type SendResult = SendOutcome & {
-  via: Via
-  /** Kinesis: the target, region and stream written to. */
-  target?: string
-  region?: string
-  stream?: string
-  /** API: the batch route posted to (never the key). */
-  apiUrl?: string
-  seed: number
-  users: number
-  skew: number
-  hotUsers: HotUser[]
-  /** Requested events per second (0 = unlimited). */
-  rate: number
-  count?: number
-  durationMs?: number
-  exitCode: number
-}
+export type {SendResult} from '../lib/send/result.js'
 
 export default class Send extends BaseCommand<typeof Send> {
   static override summary = 'Send a synthetic clickstream to the stream, the ingestion API or stdout, at a chosen rate.'
@@ -52,24 +34,33 @@ Exit codes: 0 done (also a run without --count/--duration ended by Ctrl-C with e
 
   static override flags = {
     via: Flags.option({
-      default: 'kinesis',
+      default: SEND_DEFAULTS.via,
       description: 'Where events go: kinesis (PutRecords), api (the ingestion API\'s batch route) or stdout (NDJSON, nothing sent).',
       options: ['kinesis', 'api', 'stdout'] as const,
     })(),
-    rate: Flags.string({char: 'r', default: '100', description: 'Events per second, spread evenly over each second; 0 = as fast as the sink takes them.', helpValue: '<n>'}),
+    rate: Flags.string({char: 'r', default: String(SEND_DEFAULTS.rate), description: 'Events per second, spread evenly over each second; 0 = as fast as the sink takes them.', helpValue: '<n>'}),
     count: Flags.string({char: 'n', description: 'Stop after this many events (default: until Ctrl-C, or --duration).', helpValue: '<n>'}),
     duration: Flags.string({char: 'd', description: 'Stop generating after this long, e.g. 30s, 5m, 1h (with --count: whichever comes first).', helpValue: '<duration>'}),
-    users: Flags.string({default: '1000', description: 'Number of simulated users (user_id 1..N), 1 to 1,000,000.', helpValue: '<n>'}),
-    skew: Flags.string({default: '0', description: 'Zipf exponent over users (user 1 busiest); 0 = uniform, ~1 = typical web traffic.', helpValue: '<s>'}),
+    users: Flags.string({default: String(SEND_DEFAULTS.users), description: 'Number of simulated users (user_id 1..N), 1 to 1,000,000.', helpValue: '<n>'}),
+    skew: Flags.string({default: String(SEND_DEFAULTS.skew), description: 'Zipf exponent over users (user 1 busiest); 0 = uniform, ~1 = typical web traffic.', helpValue: '<s>'}),
     'hot-user': Flags.string({
       description: 'Give user ID this share of all events (default share 0.25), e.g. 35:0.3 or 35:30%. Repeatable.',
       helpValue: '<id[:share]>',
       multiple: true,
     }),
     seed: Flags.string({description: 'PRNG seed 0..4294967295 (default: random, reported in the summary to reproduce the run).', helpValue: '<n>'}),
-    concurrency: Flags.string({char: 'c', default: '4', description: 'Batches in flight at once (1 to 64).', helpValue: '<n>'}),
-    linger: Flags.string({default: '100ms', description: 'Send a partial batch after it waited this long (0 = at once).', helpValue: '<duration>'}),
-    'max-attempts': Flags.string({default: '20', description: 'Attempts per event (the first included) before it counts as failed.', helpValue: '<n>'}),
+    concurrency: Flags.string({char: 'c', default: String(SEND_DEFAULTS.concurrency), description: `Batches in flight at once (1 to ${MAX_CONCURRENCY}).`, helpValue: '<n>'}),
+    linger: Flags.string({default: SEND_DEFAULTS.linger, description: 'Send a partial batch after it waited this long (0 = at once).', helpValue: '<duration>'}),
+    'max-attempts': Flags.string({default: String(SEND_DEFAULTS.maxAttempts), description: 'Attempts per event (the first included) before it counts as failed.', helpValue: '<n>'}),
+    workers: Flags.string({
+      char: 'w',
+      description: `Split the run over N workers, each with its own writer and its own users (--on local: threads here, "auto" = the cores available, at most ${MAX_LOCAL_WORKERS}; --on lambda: concurrent executions, at most ${MAX_LAMBDA_WORKERS}). Default: this process alone.`,
+      helpValue: '<n|auto>',
+    }),
+    on: Flags.option({
+      description: `Where --workers run: local (worker threads on this machine; with no --workers, one per core) or lambda (a bundled send worker on AWS Lambda).`,
+      options: WORKERS_ON,
+    })(),
     'api-url': Flags.string({
       description: 'With --via api: the API\'s invoke URL (or its …/events/batch route). Default: looked up from the provisioned API of --stream.',
       env: 'CLICKOPS_API_URL',
@@ -83,168 +74,77 @@ Exit codes: 0 done (also a run without --count/--duration ended by Ctrl-C with e
   }
 
   async run(): Promise<SendResult> {
-    const [{parseSendOptions}, {randomInt}] = await Promise.all([import('../lib/send/options.js'), import('node:crypto')])
+    const [{parseSendOptions}, {randomInt}, {availableParallelism}] = await Promise.all([import('../lib/send/options.js'), import('node:crypto'), import('node:os')])
+    const options = parseSendOptions(this.sendInput(), () => randomInt(0, 2 ** 32), availableParallelism())
+    if (options.via !== 'stdout') this.target() // validates --target, --region, --stream before anything runs
+
+    const [{openDestination}, {startSend}, {progressText}, {sendResult}] = await Promise.all([
+      import('../lib/send/destination.js'),
+      import('../lib/send/start.js'),
+      import('../lib/send/progress.js'),
+      import('../lib/send/result.js'),
+    ])
+    const now = () => performance.timeOrigin + performance.now()
+    const opened = await openDestination(options, {connect: () => this.connect(), note: (m) => this.note(m), stdout: process.stdout})
+
+    // Not when the events themselves go to the terminal: the line would be drawn into them.
+    const eventsOnTerminal = options.via === 'stdout' && Boolean(process.stdout.isTTY)
+    const line = new StatusLine({enabled: Boolean(process.stderr.isTTY) && !this.jsonEnabled() && !eventsOnTerminal})
+    let pending = () => 0
+    const interrupt = interruptible({
+      onFirst: () => {
+        if (!line.enabled) this.note(`Stopping: draining ${pending().toLocaleString('en-US')} pending events (Ctrl-C again to abort).`)
+      },
+      onSecond: () => {
+        line.clear()
+        this.note('Aborting: abandoning the calls in flight.')
+      },
+    })
+    let result: SendResult
+    try {
+      const run = await startSend(options, opened, {drawSeed: () => randomInt(0, 2 ** 32), now}, {abort: interrupt.hardSignal, stop: interrupt.signal})
+      pending = () => run.progress.snapshot().pending
+      line.every(200, progressText(run.progress, options.plan, now, () => interrupt.signal.aborted))
+      result = sendResult(options, opened.where, await run.done)
+    } finally {
+      line.stop()
+      interrupt.dispose()
+    }
+
+    if (!this.jsonEnabled()) {
+      const text = renderSummary(result)
+      if (options.via === 'stdout') process.stderr.write(`${text}\n`)
+      else this.log(text)
+      if (result.stoppedBy) process.stderr.write(`${result.stoppedBy.message}${result.stoppedBy.hint ? `\n${result.stoppedBy.hint}` : ''}\n`)
+    }
+    if (result.exitCode !== 0) this.setExitCode(result.exitCode)
+    return result
+  }
+
+  /** The flags as parseSendOptions reads them. */
+  private sendInput(): SendInput {
     const f = this.flags
     // CLICKOPS_API_URL / CLICKOPS_API_KEY in the environment concern --via api only; given on the
     // command line with another --via, the flags are a mistake worth saying (parseSendOptions does).
     const onCommandLine = (name: string) => this.argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`))
     const apiOnly = (name: 'api-key' | 'api-url') => (f.via === 'api' || onCommandLine(name) ? f[name] : undefined)
-    const options = parseSendOptions(
-      {
-        apiKey: apiOnly('api-key'),
-        apiUrl: apiOnly('api-url'),
-        concurrency: f.concurrency,
-        count: f.count,
-        duration: f.duration,
-        hotUser: f['hot-user'],
-        json: this.jsonEnabled(),
-        linger: f.linger,
-        maxAttempts: f['max-attempts'],
-        rate: f.rate,
-        seed: f.seed,
-        skew: f.skew,
-        users: f.users,
-        via: f.via,
-      },
-      () => randomInt(0, 2 ** 32),
-    )
-    if (options.via !== 'stdout') this.target() // validates --target, --region, --stream before anything runs
-
-    const [{runSend, exitCodeFor, streamLineOutput}, {SendStats, RateMeter}, {createRandom}, {formatStatusLine}] = await Promise.all([
-      import('../lib/send/run.js'),
-      import('../lib/send/stats.js'),
-      import('../lib/clickstream/random.js'),
-      import('../lib/send/progress.js'),
-    ])
-    const now = () => performance.timeOrigin + performance.now()
-    const where: Partial<SendResult> = {}
-    let destination: SendDestination
-    if (options.via === 'stdout') {
-      destination = {kind: 'lines', out: streamLineOutput(process.stdout)}
-    } else {
-      destination = await this.batchDestination(options, where)
-    }
-
-    const stats = new SendStats(now)
-    const stop = new AbortController()
-    const abort = new AbortController()
-    const progress = this.startProgress({format: formatStatusLine, meter: new RateMeter(), now, options, stats, stop: stop.signal})
-    let signals = 0
-    const onSignal = () => {
-      signals += 1
-      if (signals === 1) {
-        stop.abort()
-        progress.draining()
-        if (!progress.live) this.note(`Stopping: draining ${stats.pending.toLocaleString('en-US')} pending events (Ctrl-C again to abort).`)
-      } else if (signals === 2) {
-        abort.abort()
-        progress.clear()
-        this.note('Aborting: abandoning the calls in flight.')
-      } else {
-        process.exit(130)
-      }
-    }
-    process.on('SIGINT', onSignal)
-    process.on('SIGTERM', onSignal)
-    let outcome: SendOutcome
-    try {
-      outcome = await runSend(options.plan, destination, {now, random: createRandom(randomInt(0, 2 ** 32)), stats}, {abort: abort.signal, stop: stop.signal})
-    } finally {
-      progress.stop()
-      process.off('SIGINT', onSignal)
-      process.off('SIGTERM', onSignal)
-    }
-
-    const exitCode = exitCodeFor(outcome, options.bounded)
-    const g = options.plan.generator
-    const result: SendResult = {
-      ...where,
-      ...outcome,
-      count: options.plan.count,
-      durationMs: options.plan.durationMs,
-      exitCode,
-      hotUsers: [...g.hotUsers],
-      rate: options.plan.rate,
-      seed: g.seed,
-      skew: g.skew,
-      users: g.users,
-      via: options.via,
-    }
-    if (!this.jsonEnabled()) {
-      const text = renderSummary(result)
-      if (options.via === 'stdout') process.stderr.write(`${text}\n`)
-      else this.log(text)
-      if (outcome.stoppedBy) process.stderr.write(`${outcome.stoppedBy.message}${outcome.stoppedBy.hint ? `\n${outcome.stoppedBy.hint}` : ''}\n`)
-    }
-    if (exitCode !== 0) this.setExitCode(exitCode)
-    return result
-  }
-
-  /** Connects (Kinesis) or resolves the API, and checks the destination before anything is generated. */
-  private async batchDestination(options: SendOptions, where: Partial<SendResult>): Promise<SendDestination> {
-    const writer = options.writer
-    const toApi = async (batchUrl: string, apiKey?: string): Promise<SendDestination> => {
-      const {apiSink} = await import('../lib/send/api-sink.js')
-      where.apiUrl = batchUrl
-      this.note(`api: ${batchUrl}${apiKey ? ' (with API key)' : ''}`)
-      return {kind: 'batch', sink: apiSink({apiKey, batchUrl}), writer}
-    }
-    // --api-url given: no lookup, so no AWS connection either.
-    if (options.via === 'api' && options.api?.batchUrl !== undefined) return toApi(options.api.batchUrl, options.api.apiKey)
-    const {clients, localEndpoints, region, stream, target} = await this.connect()
-    where.target = target.kind
-    where.region = region
-    where.stream = stream
-    if (options.via === 'api') {
-      const {resolveIngestionApi} = await import('../lib/ingestion/endpoint.js')
-      const api = await resolveIngestionApi({clients, localEndpoints, stream, target})
-      return toApi(api.batchUrl, options.api?.apiKey ?? api.apiKey)
-    }
-    const {checkStreamWritable, kinesisSink} = await import('../lib/send/kinesis-sink.js')
-    const kinesis = await clients.kinesis()
-    const {maxRecordSizeInKiB} = await checkStreamWritable(kinesis, stream, target.kind)
-    return {kind: 'batch', sink: kinesisSink(kinesis, {maxRecordSizeInKiB, streamName: stream, target: target.kind}), writer}
-  }
-
-  /** The live status line on stderr, when stderr is a terminal and --json is off. */
-  private startProgress(p: {
-    stats: SendStats
-    options: SendOptions
-    now: () => number
-    stop: AbortSignal
-    meter: RateMeter
-    format: typeof formatStatusLine
-  }) {
-    // Not when the events themselves go to the terminal: the line would be drawn into them.
-    const eventsOnTerminal = p.options.via === 'stdout' && Boolean(process.stdout.isTTY)
-    const line = new StatusLine({enabled: Boolean(process.stderr.isTTY) && !this.jsonEnabled() && !eventsOnTerminal})
-    let draining = false
-    const timer = line.enabled
-      ? setInterval(() => {
-          const snapshot = p.stats.snapshot()
-          const [p50, p99] = p.stats.recent.quantiles(0.5, 0.99)
-          const text = p.format({
-            count: p.options.plan.count,
-            currentRate: p.meter.update(p.now(), snapshot.delivered),
-            draining: draining || p.stop.aborted,
-            durationMs: p.options.plan.durationMs,
-            p50,
-            p99,
-            snapshot,
-          })
-          line.update(() => text)
-        }, 200)
-      : undefined
     return {
-      clear: () => line.clear(),
-      draining() {
-        draining = true
-      },
-      live: line.enabled,
-      stop() {
-        if (timer) clearInterval(timer)
-        line.stop()
-      },
+      apiKey: apiOnly('api-key'),
+      apiUrl: apiOnly('api-url'),
+      concurrency: f.concurrency,
+      count: f.count,
+      duration: f.duration,
+      hotUser: f['hot-user'],
+      json: this.jsonEnabled(),
+      linger: f.linger,
+      maxAttempts: f['max-attempts'],
+      rate: f.rate,
+      seed: f.seed,
+      skew: f.skew,
+      users: f.users,
+      on: f.on,
+      via: f.via,
+      workers: f.workers,
     }
   }
 }
@@ -264,7 +164,19 @@ function renderSummary(r: SendResult): string {
     ['retried', r.via === 'stdout' ? undefined : `${n(r.retried)} (throttled ${n(r.throttled)}, failed calls ${n(r.callErrors)})`],
     ['calls', r.via === 'stdout' || r.calls === 0 ? undefined : `${n(r.calls)}${r.latencyMs ? `, latency p50 ${r.latencyMs.p50}ms, p99 ${r.latencyMs.p99}ms, max ${r.latencyMs.max}ms` : ''}`],
     ['by shard', shards],
+    ['workers', r.workers ? renderWorkers(r) : undefined],
     ['seed', `${r.seed} (--seed ${r.seed} reproduces the events)`],
   ]
   return `${head}\n${keyValues(pairs)}`
+}
+
+function renderWorkers(r: SendResult): string {
+  const n = (x: number) => x.toLocaleString('en-US')
+  const where = r.on === 'lambda' ? 'Lambda executions' : 'threads'
+  const each = (r.workers ?? []).map((w) => {
+    const failed = w.failed > 0 ? `, ${n(w.failed)} failed` : ''
+    const text = `#${w.index} ${n(w.delivered)}${failed}${w.died ? ` (died: ${w.died})` : ''}`
+    return w.died ? style(text, 'red') : text
+  })
+  return `${r.workers?.length} ${where}: ${each.join(', ')}`
 }

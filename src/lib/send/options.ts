@@ -4,26 +4,14 @@
  */
 import {UsageError} from '../errors.js'
 import {MAX_SEED} from '../clickstream/random.js'
-import {DEFAULT_USERS, MAX_USERS, parseHotUser, validateUserMix, type HotUser} from '../clickstream/users.js'
+import {MAX_USERS, parseHotUser, validateUserMix, type HotUser} from '../clickstream/users.js'
 import {parseDuration, parseIntInRange} from '../parse.js'
 import {parseEndpointUrl} from '../target.js'
 import {batchUrlOf} from './api-sink.js'
 import {VIA, type SendPlan, type Via} from './run.js'
-import {WRITER_DEFAULTS} from './writer.js'
+import {MAX_ATTEMPTS, MAX_CONCURRENCY, MAX_LAMBDA_WORKERS, MAX_LINGER_MS, MAX_LOCAL_WORKERS, MAX_RATE, SEND_DEFAULTS, WORKERS_ON, type WorkersOn} from './defaults.js'
 
-export const SEND_DEFAULTS = {
-  concurrency: WRITER_DEFAULTS.concurrency,
-  linger: '100ms',
-  maxAttempts: WRITER_DEFAULTS.maxAttempts,
-  rate: 100,
-  users: DEFAULT_USERS,
-  via: 'kinesis' as Via,
-} as const
-
-export const MAX_RATE = 1_000_000
-export const MAX_CONCURRENCY = 64
-export const MAX_LINGER_MS = 10_000
-export const MAX_ATTEMPTS = 100
+export {MAX_ATTEMPTS, MAX_CONCURRENCY, MAX_LINGER_MS, MAX_RATE, SEND_DEFAULTS} from './defaults.js'
 
 export interface SendInput {
   via?: string
@@ -40,7 +28,15 @@ export interface SendInput {
   apiUrl?: string
   apiKey?: string
   json?: boolean
+  /** --workers: a number or "auto" (the cores available, locally). */
+  workers?: string
+  /** --on: local or lambda. */
+  on?: string
+  /** --cleanup (Lambda: remove the function and its role after the run). */
+  cleanup?: boolean
 }
+
+export {WORKERS_ON, type WorkersOn} from './defaults.js'
 
 export interface SendOptions {
   via: Via
@@ -50,9 +46,12 @@ export interface SendOptions {
   writer: {concurrency: number; lingerMs: number; maxAttempts: number}
   /** --via api: the batch route and the key, when given on the command line. */
   api?: {batchUrl?: string; apiKey?: string}
+  /** --workers/--on: the run split over this many workers (undefined: this process alone). */
+  workers?: {on: WorkersOn; count: number; cleanup: boolean}
 }
 
-export function parseSendOptions(input: SendInput, drawSeed: () => number): SendOptions {
+/** `cores`: the cores available here (os.availableParallelism()), the default of --workers locally. */
+export function parseSendOptions(input: SendInput, drawSeed: () => number, cores = 1): SendOptions {
   const via = (input.via ?? SEND_DEFAULTS.via) as Via
   if (!(VIA as readonly string[]).includes(via)) throw new UsageError(`--via must be one of ${VIA.join(', ')}, not "${input.via}".`)
   if (via === 'stdout' && input.json) {
@@ -70,7 +69,7 @@ export function parseSendOptions(input: SendInput, drawSeed: () => number): Send
     if (durationMs <= 0) throw new UsageError('--duration must be longer than 0.')
   }
   const users = parseIntInRange(input.users ?? String(SEND_DEFAULTS.users), '--users', 1, MAX_USERS)
-  const skew = parseNumber(input.skew ?? '0', '--skew', 0, Number.POSITIVE_INFINITY)
+  const skew = parseNumber(input.skew ?? String(SEND_DEFAULTS.skew), '--skew', 0, Number.POSITIVE_INFINITY)
   const hotUsers: HotUser[] = (input.hotUser ?? []).map((h) => parseHotUser(h))
   validateUserMix({hotUsers, skew, users})
   const seed = input.seed === undefined ? drawSeed() >>> 0 : parseIntInRange(input.seed, '--seed', 0, MAX_SEED)
@@ -87,8 +86,11 @@ export function parseSendOptions(input: SendInput, drawSeed: () => number): Send
     api = {apiKey: input.apiKey, batchUrl}
   }
 
+  const workers = parseWorkers(input, via, cores)
+
   return {
     api,
+    workers,
     bounded: count !== undefined || durationMs !== undefined,
     plan: {count, durationMs, generator: {hotUsers, seed, skew, users}, rate},
     via,
@@ -103,4 +105,24 @@ function parseNumber(value: string, flag: string, min: number, max: number): num
     throw new UsageError(`${flag} must be a number ${range}, not "${value}".`)
   }
   return n
+}
+
+function parseWorkers(input: SendInput, via: Via, cores: number): SendOptions['workers'] {
+  if (input.workers === undefined && input.on === undefined) {
+    if (input.cleanup) throw new UsageError('--cleanup applies to --on lambda only.')
+    return undefined
+  }
+  const on = (input.on ?? SEND_DEFAULTS.on) as WorkersOn
+  if (!(WORKERS_ON as readonly string[]).includes(on)) throw new UsageError(`--on must be one of ${WORKERS_ON.join(', ')}, not "${input.on}".`)
+  if (via === 'stdout') throw new UsageError('--workers and --on cannot be combined with --via stdout: the events of one terminal come from one process.')
+  if (input.cleanup && on !== 'lambda') throw new UsageError('--cleanup applies to --on lambda only.')
+  const max = on === 'local' ? MAX_LOCAL_WORKERS : MAX_LAMBDA_WORKERS
+  let count: number
+  if (input.workers === undefined || input.workers.trim() === 'auto') {
+    if (on === 'lambda') throw new UsageError('--on lambda needs --workers N: the number of concurrent Lambda executions.', 'E.g. --on lambda --workers 10.')
+    count = Math.max(1, Math.min(max, Math.floor(cores)))
+  } else {
+    count = parseIntInRange(input.workers, '--workers', 1, max)
+  }
+  return {cleanup: Boolean(input.cleanup), count, on}
 }

@@ -1,6 +1,6 @@
 /** The live status line of `send` (pure formatting; the command decides where and when to draw it). */
 import {formatDuration} from '../format.js'
-import type {StatsSnapshot} from './stats.js'
+import {RateMeter, type SendStats, type StatsSnapshot} from './stats.js'
 
 export interface StatusLineInput {
   snapshot: StatsSnapshot
@@ -47,4 +47,42 @@ export function etaMs(input: Pick<StatusLineInput, 'snapshot' | 'currentRate' | 
 
 function ms(x: number): string {
   return x < 10 ? `${x.toFixed(1)}ms` : `${Math.round(x)}ms`
+}
+
+/** What the live line reads: the counters, and the latencies of the last calls. */
+export interface ProgressSource {
+  snapshot(): StatsSnapshot
+  /** p50 and p99 of the recent calls (undefined before the first). */
+  recentLatency(): [number | undefined, number | undefined]
+}
+
+/**
+ * The live line's text, sampled: each call reads the source, updates the rate over the last second
+ * and formats. `draining` says whether the first Ctrl-C came.
+ */
+export function progressText(
+  source: ProgressSource,
+  plan: {count?: number; durationMs?: number},
+  now: () => number,
+  draining: () => boolean,
+): () => string {
+  const meter = new RateMeter()
+  return () => {
+    const snapshot = source.snapshot()
+    const [p50, p99] = source.recentLatency()
+    return formatStatusLine({
+      count: plan.count,
+      currentRate: meter.update(now(), snapshot.delivered),
+      draining: draining(),
+      durationMs: plan.durationMs,
+      p50,
+      p99,
+      snapshot,
+    })
+  }
+}
+
+/** A run's own counters as a progress source. */
+export function statsProgress(stats: SendStats): ProgressSource {
+  return {recentLatency: () => stats.recent.quantiles(0.5, 0.99) as [number | undefined, number | undefined], snapshot: () => stats.snapshot()}
 }

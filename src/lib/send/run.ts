@@ -7,7 +7,7 @@
 import {setImmediate as yieldToLoop} from 'node:timers/promises'
 
 import {ExitCode, type ClickopsError} from '../errors.js'
-import {createGenerator, eventJson, type GeneratorOptions} from '../clickstream/generator.js'
+import {createGenerator, eventJson, type GeneratorOptions, type GeneratorShare} from '../clickstream/generator.js'
 import type {Random} from '../clickstream/random.js'
 import {Pacer} from './pacing.js'
 import type {BatchSink} from './sink.js'
@@ -25,6 +25,13 @@ export interface SendPlan {
   count?: number
   /** Stop generating after this long (ms). */
   durationMs?: number
+  /**
+   * This run's part of a run split over workers: it walks the whole run's slots (at the whole
+   * rate, up to the whole count) and generates the events of its own users only.
+   */
+  share?: GeneratorShare
+  /** Start at this slot (a chained run continuing where the previous part stopped); default 0. */
+  fromSlot?: number
 }
 
 /** Where events go: a batch sink behind the writer, or NDJSON lines. */
@@ -82,6 +89,8 @@ export interface SendOutcome {
   outputClosed?: boolean
   /** The error that stopped the run (the stream deleted, access denied, ...). */
   stoppedBy?: {name: string; message: string; hint?: string}
+  /** The slot the run reached (a chained run continues from it). */
+  slot?: number
 }
 
 /** Events generated between checks of time, signals and back-pressure. */
@@ -89,7 +98,9 @@ const CHUNK = 256
 
 export async function runSend(plan: SendPlan, destination: SendDestination, deps: SendDeps, control: SendControl): Promise<SendOutcome> {
   const {now, stats} = deps
-  const generator = createGenerator(plan.generator, now)
+  const generator = createGenerator(plan.generator, now, plan.share)
+  // Catching up draws the skipped events too (each user's stream must be where it was), unsent.
+  while (generator.slot < (plan.fromSlot ?? 0)) generator.advance()
   const start = now()
   const pacer = new Pacer(plan.rate, start)
   const deadline = plan.durationMs === undefined ? Number.POSITIVE_INFINITY : start + plan.durationMs
@@ -124,7 +135,7 @@ export async function runSend(plan: SendPlan, destination: SendDestination, deps
   for (;;) {
     if (control.stop.aborted || control.abort.aborted) break
     if (writer?.stopped || out?.closed) break
-    if (stats.generated >= limit) {
+    if (generator.slot >= limit) {
       complete = true
       break
     }
@@ -133,7 +144,8 @@ export async function runSend(plan: SendPlan, destination: SendDestination, deps
       complete = true
       break
     }
-    const n = pacer.due(t, Math.min(CHUNK, limit - stats.generated))
+    // Slots, not events: a share paces and counts the whole run's events and emits its own.
+    const n = pacer.due(t, Math.min(CHUNK, limit - generator.slot))
     if (n === 0) {
       await flushLines()
       await sleep(Math.min(pacer.waitMs(t), deadline - t), control.stop, control.abort)
@@ -145,7 +157,8 @@ export async function runSend(plan: SendPlan, destination: SendDestination, deps
         await writer.waitForRoom()
         if (writer.stopped || control.stop.aborted || control.abort.aborted) break
       }
-      const event = generator.next()
+      const event = generator.advance()
+      if (event === undefined) continue
       const json = eventJson(event)
       stats.generated += 1
       if (writer) {
@@ -195,6 +208,7 @@ export async function runSend(plan: SendPlan, destination: SendDestination, deps
     latencyMs: p50 === undefined || p99 === undefined ? undefined : {max: round1(latency.max), p50: round1(p50), p99: round1(p99)},
     outputClosed: out?.closed ? true : undefined,
     retried: stats.retried,
+    slot: generator.slot,
     stoppedBy: fatal ? {hint: fatal.hint, message: fatal.message, name: fatal.name} : undefined,
     throttled: stats.throttled,
   }

@@ -4,6 +4,13 @@
  * (buffered, in flight, or waiting for a retry).
  */
 
+/** A latency histogram as plain data. */
+export interface LatencyData {
+  buckets: [number, number][]
+  count: number
+  max: number
+}
+
 /** Call latencies in logarithmic buckets (about 4% wide): constant memory, any number of calls. */
 export class LatencyHistogram {
   private static readonly GROWTH = Math.log(1.04)
@@ -17,6 +24,20 @@ export class LatencyHistogram {
     this.buckets[i] = (this.buckets[i] ?? 0) + 1
     this.count += 1
     if (v > this.max) this.max = v
+  }
+
+  /** The counts as plain data ([bucket, count] pairs), to send to another thread or process. */
+  toData(): LatencyData {
+    const buckets: [number, number][] = []
+    for (let i = 0; i < this.buckets.length; i++) if (this.buckets[i]) buckets.push([i, this.buckets[i]])
+    return {buckets, count: this.count, max: this.max}
+  }
+
+  /** Adds the counts of another histogram (a worker's). */
+  merge(data: LatencyData): void {
+    for (const [i, c] of data.buckets) this.buckets[i] = (this.buckets[i] ?? 0) + c
+    this.count += data.count
+    if (data.max > this.max) this.max = data.max
   }
 
   /** The q-quantile (0..1), as the upper bound of its bucket (never above the maximum). */

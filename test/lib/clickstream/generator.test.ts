@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {FUNNEL, FUNNEL_CONTINUE, funnelReach, nextStage} from '../../../src/lib/clickstream/funnel.js'
-import {createGenerator, eventJson, productPrice, timestampFormatter, type GeneratorOptions} from '../../../src/lib/clickstream/generator.js'
+import {createGenerator, eventJson, productPrice, shareOfUser, timestampFormatter, type GeneratorOptions} from '../../../src/lib/clickstream/generator.js'
 import {createRandom} from '../../../src/lib/clickstream/random.js'
 import {checkEventSemantics, EVENT_SCHEMA, type ClickEvent} from '../../../src/lib/clickstream/schema.js'
 import {aliasTable, parseHotUser, userWeights, validateUserMix} from '../../../src/lib/clickstream/users.js'
@@ -43,6 +43,37 @@ describe('clickstream generator', () => {
     expect(a[0].timestamp).to.not.equal(b[0].timestamp)
     const c = generate({seed: 43, skew: 0.8}, 5000)
     expect(c.map(withoutTimestamps)).to.not.deep.equal(a.map(withoutTimestamps))
+  })
+
+  it('split into shares over the same slots: together exactly the events of the whole run, each user in one share, in order', () => {
+    const options: GeneratorOptions = {hotUsers: [parseHotUser('35:0.2')], seed: 9, skew: 0.9, users: 500}
+    const slots = 6000
+    const whole = createGenerator(options, steppingClock())
+    const all = Array.from({length: slots}, () => whole.next()).map((e) => JSON.stringify(withoutTimestamps(e)))
+    for (const of of [2, 3, 4]) {
+      const parts = Array.from({length: of}, (_, index) => {
+        const g = createGenerator(options, steppingClock(), {index, of})
+        const out: ClickEvent[] = []
+        while (g.slot < slots) {
+          const e = g.advance()
+          if (e) out.push(e)
+        }
+        for (const e of out) expect(shareOfUser(Number(e.user_id), of), `user ${e.user_id}`).to.equal(index)
+        return out.map((e) => JSON.stringify(withoutTimestamps(e)))
+      })
+      expect(parts.flat().sort(), `${of} shares`).to.deep.equal([...all].sort())
+      // Each user's events come in the same order as in the whole run.
+      const byUser = (lines: string[]) => {
+        const m = new Map<string, string[]>()
+        for (const l of lines) {
+          const u = JSON.parse(l).user_id
+          m.set(u, [...(m.get(u) ?? []), l])
+        }
+        return m
+      }
+      const wholeByUser = byUser(all)
+      for (const part of parts) for (const [u, lines] of byUser(part)) expect(lines).to.deep.equal(wholeByUser.get(u))
+    }
   })
 
   it('keeps one IP and one pixel id per user, the same for the same seed', () => {

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import type {SplitCandidate} from '../lib/scaling/candidate.js'
 import {BaseCommand, ClickopsError, ExitCode, UsageError} from '../cli/base-command.js'
 import {interruptible} from '../cli/interrupt.js'
-import {inCi} from '../cli/output.js'
+import {colorEnabled, inCi} from '../cli/output.js'
 import type {LoadSnapshot, LoadSourceName} from '../lib/load/types.js'
 import {formatDuration, parseDuration} from '../lib/parse.js'
 
@@ -110,7 +110,7 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
         process.env.NODE_ENV ??= 'production'
         const {runHeatTui} = await import('../ui/heat/run.js')
         const closeAfter = forMs === undefined ? undefined : AbortSignal.timeout(forMs)
-        await runHeatTui({feed, initialSort: flags.sort, meta: {refreshMs, source, stream, target: target.kind}, refreshMs}, {signal: closeAfter})
+        await runHeatTui({color: colorEnabled(), feed, initialSort: flags.sort, meta: {refreshMs, source, stream, target: target.kind}, refreshMs}, {signal: closeAfter})
       } finally {
         stop.abort()
         feed.close()
@@ -143,7 +143,7 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
     const result: HeatResult = {...snapshot, region, target: target.kind, ...(candidate ? {splitCandidate: candidate} : {})}
     if (!this.jsonEnabled()) {
       const {heatTable} = await import('../ui/heat/table.js')
-      this.log(heatTable(snapshot, {candidate, sort: flags.sort, target: target.kind}))
+      this.log(heatTable(snapshot, {candidate, color: colorEnabled(), sort: flags.sort, target: target.kind}))
     }
     return result
   }

@@ -25,7 +25,7 @@ export function heatTable(snapshot: LoadSnapshot, options: {target: string; sort
     ['write throttles', fmtCount(snapshot.writeThrottles)],
     ['hottest shard', hot === undefined ? undefined : `${hot.shardId} (peak ${fmtPercent(hot.peakUtilization)})`],
     ['split candidate', options.candidate === undefined ? undefined : candidateText(options.candidate, true)],
-  ])
+  ], color)
   const withKeys = snapshot.source === 'stream'
   const rows = sortShards(snapshot.shards, options.sort).map((s) => {
     const throttled = s.writeThrottles > 0 ? 1 : 0
@@ -46,5 +46,5 @@ export function heatTable(snapshot: LoadSnapshot, options: {target: string; sort
   const columns = ['shard', 'util', 'peak', 'bytes/s', 'rec/s', 'throttles', 'over the window', ...(withKeys ? ['hottest keys (share)'] : [])]
   const align: ('left' | 'right')[] = ['left', 'right', 'right', 'right', 'right', 'right', 'left', 'left']
   const notes = snapshot.notices.map((n) => `note: ${n}`)
-  return [head, '', table(columns, rows, {align}), ...(notes.length > 0 ? ['', ...notes] : [])].join('\n')
+  return [head, '', table(columns, rows, {align, color}), ...(notes.length > 0 ? ['', ...notes] : [])].join('\n')
 }

@@ -41,6 +41,11 @@ export function styler(colour: boolean): Styler {
   return (text, ...styles) => styles.reduce((t, s) => `\u001B[${CODES[s][0]}m${t}\u001B[${CODES[s][1]}m`, text)
 }
 
+/** `text` styled when `colour` is true (the caller decided the capability). */
+export function styled(colour: boolean, text: string, ...styles: Style[]): string {
+  return styler(colour)(text, ...styles)
+}
+
 /** Styles text for stdout (colour decided by stdout's capability). */
 export function style(text: string, ...styles: Style[]): string {
   return styler(colorEnabled())(text, ...styles)
@@ -116,8 +121,8 @@ export function table(head: string[], rows: (string | number)[][], options: Tabl
 }
 
 /** Key/value lines, aligned. */
-export function keyValues(pairs: [string, string | number | undefined][]): string {
+export function keyValues(pairs: [string, string | number | undefined][], color = colorEnabled()): string {
   const shown = pairs.filter(([, v]) => v !== undefined && v !== '')
   const width = Math.max(...shown.map(([k]) => k.length))
-  return shown.map(([k, v]) => `${style(k.padEnd(width), 'bold')}  ${v}`).join('\n')
+  return shown.map(([k, v]) => `${styled(color, k.padEnd(width), 'bold')}  ${v}`).join('\n')
 }

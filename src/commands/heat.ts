@@ -120,7 +120,7 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
         process.env.NODE_ENV ??= 'production'
         const {runHeatTui} = await import('../ui/heat/run.js')
         const closeAfter = forMs === undefined ? undefined : AbortSignal.timeout(forMs)
-        await runHeatTui({feed, initialSort: flags.sort, meta: {refreshMs, source, stream, target: target.kind}, refreshMs}, {signal: closeAfter})
+        await runHeatTui({color: capability(process.stdout).colour, feed, initialSort: flags.sort, meta: {refreshMs, source, stream, target: target.kind}, refreshMs}, {signal: closeAfter})
       } finally {
         stop.abort()
         feed.close()

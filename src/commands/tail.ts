@@ -5,10 +5,12 @@ import {BaseCommand} from '../cli/base-command.js'
 import {interruptible} from '../cli/interrupt.js'
 import {capability, styler} from '../cli/output.js'
 import {StatusLine} from '../cli/status-line.js'
-import type {TailOutput} from '../lib/tail/format.js'
+import type {TailJsonLine, TailOutput} from '../lib/tail/format.js'
 import type {TailSummary} from '../lib/tail/tail.js'
 
 export type TailResult = TailSummary
+/** One line of `tail --json`: the command prints records as JSON lines, not one document. */
+export type TailJsonLineResult = TailJsonLine
 
 export default class Tail extends BaseCommand<typeof Tail> {
   static override summary = "Follow one user's records, or the whole stream, live and through resharding."

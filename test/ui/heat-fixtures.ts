@@ -113,3 +113,23 @@ export async function waitFor<T>(probe: () => T | undefined | false, what: strin
 }
 
 export const KEYS = {down: '\u001B[B', end: '\u001B[F', home: '\u001B[H', pageDown: '\u001B[6~', pageUp: '\u001B[5~', up: '\u001B[A'}
+
+/**
+ * The live view's refresh timer, in the test's hands: `pending` holds what is scheduled and not
+ * cancelled; nothing runs until the test calls `runAll`.
+ */
+export class ManualSchedule {
+  readonly pending = new Set<() => void>()
+  scheduled = 0
+  readonly schedule = (run: () => void, _ms: number): (() => void) => {
+    this.scheduled++
+    this.pending.add(run)
+    return () => this.pending.delete(run)
+  }
+
+  runAll(): void {
+    const due = [...this.pending]
+    this.pending.clear()
+    for (const run of due) run()
+  }
+}

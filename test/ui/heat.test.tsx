@@ -5,7 +5,7 @@ import {render} from 'ink-testing-library'
 
 import {HeatApp} from '../../src/ui/heat/HeatApp.js'
 import {runHeatTui} from '../../src/ui/heat/run.js'
-import {fakeFeed, FakeStdin, FakeStdout, KEYS, shardIdOf, syntheticSnapshot, waitFor} from './heat-fixtures.js'
+import {fakeFeed, FakeStdin, FakeStdout, KEYS, ManualSchedule, shardIdOf, syntheticSnapshot, waitFor} from './heat-fixtures.js'
 
 const META = {refreshMs: 60_000, source: 'stream', stream: 'clicks', target: 'local'}
 
@@ -82,9 +82,8 @@ describe('heat TUI (ink-testing-library)', () => {
       app.stdin.write(KEYS.end)
       frame = await status('89–100')
       expect(shardsIn(frame).at(-1)).to.equal(shardIdOf(99))
-      app.stdin.write(KEYS.pageDown) // stays on the last page
-      await new Promise((r) => setTimeout(r, 20))
-      expect(app.lastFrame()).to.include('shards 89–100 of 100')
+      // PgDn stays on the last page: the PgUp after it (keys are read in order) lands one page up from it.
+      app.stdin.write(KEYS.pageDown)
       app.stdin.write(KEYS.pageUp)
       await status('77–88')
       app.stdin.write(KEYS.home)
@@ -148,16 +147,18 @@ describe('heat TUI (its real entry point, own stdout)', () => {
     const stdout = new FakeStdout()
     const stdin = new FakeStdin()
     const feed = fakeFeed(syntheticSnapshot(4))
-    const done = runHeatTui({color: false, feed, meta: META, refreshMs: 20}, {alternateScreen: false, stdin: stdin as never, stdout: stdout as never})
+    const timers = new ManualSchedule()
+    const done = runHeatTui({color: false, feed, meta: META, refreshMs: 20, schedule: timers.schedule}, {alternateScreen: false, stdin: stdin as never, stdout: stdout as never})
     // Under CI=true ink writes only the last frame, on exit: wait for the data, not for a frame.
-    await waitFor(() => feed.calls >= 1, 'the first read')
-    await new Promise((r) => setTimeout(r, 50))
+    // The next refresh is scheduled once the first read's snapshot is in.
+    await waitFor(() => feed.calls === 1 && timers.scheduled === 1, 'the first read')
     stdin.write('q')
     await done
     expect(stdout.frames.some((f) => f.includes('shardId-000000000003'))).to.equal(true)
-    const calls = feed.calls
-    await new Promise((r) => setTimeout(r, 100))
-    expect(feed.calls).to.equal(calls)
+    // Quitting cancelled the refresh: nothing is left to run, and running what is left reads nothing.
+    expect(timers.pending.size).to.equal(0)
+    timers.runAll()
+    expect(feed.calls).to.equal(1)
   })
 
   it('closes by itself when its signal aborts (heat --for), and reads no more', async () => {
@@ -165,15 +166,18 @@ describe('heat TUI (its real entry point, own stdout)', () => {
     const stdin = new FakeStdin()
     const feed = fakeFeed(syntheticSnapshot(4))
     const stop = new AbortController()
-    const done = runHeatTui({color: false, feed, meta: META, refreshMs: 20}, {alternateScreen: false, signal: stop.signal, stdin: stdin as never, stdout: stdout as never})
-    await waitFor(() => feed.calls >= 1, 'the first read')
-    await new Promise((r) => setTimeout(r, 50))
+    const timers = new ManualSchedule()
+    const done = runHeatTui({color: false, feed, meta: META, refreshMs: 20, schedule: timers.schedule}, {alternateScreen: false, signal: stop.signal, stdin: stdin as never, stdout: stdout as never})
+    await waitFor(() => feed.calls === 1 && timers.scheduled === 1, 'the first read')
+    // A second refresh, through the timer: the view keeps reading until it is closed.
+    timers.runAll()
+    await waitFor(() => feed.calls === 2 && timers.scheduled === 2, 'the second read')
     stop.abort()
     await done
     expect(stdout.frames.some((f) => f.includes('shardId-000000000003'))).to.equal(true)
-    const calls = feed.calls
-    await new Promise((r) => setTimeout(r, 100))
-    expect(feed.calls).to.equal(calls)
+    expect(timers.pending.size).to.equal(0)
+    timers.runAll()
+    expect(feed.calls).to.equal(2)
   })
 
   it('ends with the error when the first read fails', async () => {

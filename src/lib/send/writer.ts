@@ -42,6 +42,13 @@ export interface WriterOptions {
   aimd?: Omit<AimdOptions, 'now'>
   /** Stop when no call reached the endpoint for this long (default UNREACHABLE_LIMIT_MS). */
   unreachableLimitMs?: number
+  /** Runs `run` after `ms`, returning what cancels it (default: setTimeout; tests pass their own with `now`). */
+  schedule?: (run: () => void, ms: number) => () => void
+}
+
+const systemSchedule = (run: () => void, ms: number): (() => void) => {
+  const timer = setTimeout(run, ms)
+  return () => clearTimeout(timer)
 }
 
 export const WRITER_DEFAULTS = {
@@ -84,7 +91,8 @@ export class BatchWriter {
   private flushing = false
   private aborted = false
   private readonly controller = new AbortController()
-  private timer?: NodeJS.Timeout
+  private readonly schedule: (run: () => void, ms: number) => () => void
+  private cancelTimer?: () => void
   private timerAt = Number.POSITIVE_INFINITY
   private roomWaiters: (() => void)[] = []
   private idleWaiters: (() => void)[] = []
@@ -93,6 +101,7 @@ export class BatchWriter {
     this.sink = options.sink
     this.stats = options.stats
     this.now = options.now
+    this.schedule = options.schedule ?? systemSchedule
     this.random = options.random
     this.concurrency = options.concurrency
     this.lingerMs = options.lingerMs
@@ -401,19 +410,19 @@ export class BatchWriter {
   }
 
   private wakeAt(t: number): void {
-    if (this.timer !== undefined && this.timerAt <= t) return
+    if (this.cancelTimer !== undefined && this.timerAt <= t) return
     this.clearTimer()
     this.timerAt = t
-    this.timer = setTimeout(() => {
-      this.timer = undefined
+    this.cancelTimer = this.schedule(() => {
+      this.cancelTimer = undefined
       this.timerAt = Number.POSITIVE_INFINITY
       this.pump()
     }, Math.max(0, t - this.now()))
   }
 
   private clearTimer(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    this.timer = undefined
+    this.cancelTimer?.()
+    this.cancelTimer = undefined
     this.timerAt = Number.POSITIVE_INFINITY
   }
 }

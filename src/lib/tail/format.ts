@@ -36,13 +36,30 @@ export function decodeData(data: Uint8Array): {encoding: 'json'; value: unknown;
   return {encoding: 'base64', text, value: Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('base64')}
 }
 
+/** One line of `tail --output json` (and `--json`): the JSON contract of `clickops tail`. */
+export interface TailJsonLine {
+  partitionKey: string
+  shardId: string
+  sequenceNumber: string
+  /** Inside a KPL aggregate only. */
+  subSequenceNumber?: number
+  /** What --after-sequence takes: the sequence number, or SEQUENCE:SUBSEQUENCE inside an aggregate. */
+  position: string
+  explicitHashKey?: string
+  /** ISO 8601, or null when Kinesis gave none. */
+  approximateArrivalTimestamp: string | null
+  /** The record's data: its JSON value, or base64 when it is not JSON. */
+  data: unknown
+  dataEncoding: 'json' | 'base64'
+}
+
 /**
  * One JSON object per line: partitionKey, shardId, sequenceNumber (and subSequenceNumber inside an
  * aggregate), position (what --after-sequence takes), approximateArrivalTimestamp, data.
  */
 export function formatJson(record: TailRecord): string {
   const data = decodeData(record.data)
-  const out: Record<string, unknown> = {
+  const out: Omit<TailJsonLine, 'approximateArrivalTimestamp' | 'data' | 'dataEncoding' | 'position'> & Partial<TailJsonLine> = {
     partitionKey: record.partitionKey,
     shardId: record.shardId,
     sequenceNumber: record.sequenceNumber,

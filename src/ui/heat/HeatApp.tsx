@@ -6,16 +6,18 @@
 import {Box, Text, Transform, useApp, useInput} from 'ink'
 import {useEffect, useMemo, useRef, useState} from 'react'
 
-import {style} from '../../cli/output.js'
+import {styled} from '../../cli/output.js'
 import {formatInt} from '../../lib/format.js'
 import {columnHeader, fitWidth, headerLines, rowLayout, shardRow, sortShards, type HeatMeta, type SortMode} from './format.js'
-import {useLoadFeed, useTerminalSize, type HeatFeed} from './hooks.js'
+import {useLoadFeed, useTerminalSize, type HeatFeed, type Schedule} from './hooks.js'
 
 export interface HeatAppProps {
   feed: HeatFeed
   meta: HeatMeta
   refreshMs: number
   clock?: () => Date
+  /** The refresh timer (tests pass one they control). */
+  schedule?: Schedule
   initialSort?: SortMode
   /** Override the terminal's size (tests, benchmarks). */
   width?: number
@@ -65,7 +67,7 @@ export function HeatApp(props: HeatAppProps) {
   const width = props.width ?? terminal.width
   const height = props.height ?? terminal.height
   const color = props.color ?? true
-  const feed = useLoadFeed(props.feed, props.refreshMs, props.clock ?? systemClock)
+  const feed = useLoadFeed(props.feed, props.refreshMs, props.clock ?? systemClock, props.schedule)
   const [sort, setSort] = useState<SortMode>(props.initialSort ?? 'hash')
   const [offset, setOffset] = useState(0)
   const [help, setHelp] = useState(false)
@@ -143,7 +145,7 @@ export function HeatApp(props: HeatAppProps) {
     `updated ${feed.updatedAt?.toISOString().slice(11, 19) ?? '—'} UTC${feed.refreshing ? ' (refreshing…)' : ''}`,
     's sort · ↑↓ PgUp PgDn · q quit · ? help',
   ].join(' · ')
-  const message = feed.error ? style(`refresh failed: ${feed.error.message} (retrying)`, 'red') : (snapshot.notices[0] ?? '')
+  const message = feed.error ? styled(color, `refresh failed: ${feed.error.message} (retrying)`, 'red') : (snapshot.notices[0] ?? '')
 
   const fit = (text: string) => fitWidth(text, width)
   return (
@@ -151,11 +153,11 @@ export function HeatApp(props: HeatAppProps) {
       {header.map((line, i) => (
         <Line key={`h${i}`} text={fit(line)} />
       ))}
-      <Line text={fit(style(columnHeader(layout, snapshot.side === 'read' ? 'iterator age' : snapshot.source === 'stream' ? 'hot keys (share)' : ''), 'bold'))} />
+      <Line text={fit(styled(color, columnHeader(layout, snapshot.side === 'read' ? 'iterator age' : snapshot.source === 'stream' ? 'hot keys (share)' : ''), 'bold'))} />
       {rows.map((s) => (
         <Line key={s.shardId} text={fit(shardRow(s, layout, color))} />
       ))}
-      <Line text={fit(style(status, 'dim'))} />
+      <Line text={fit(styled(color, status, 'dim'))} />
       <Line text={fit(message)} />
     </Box>
   )

@@ -3,7 +3,7 @@
  * many shards there are), the header, the sparkline and the colours of the absolute heat scale.
  * No ink, no React: the live view, the one-shot table and the benchmarks all use these.
  */
-import {style, type Style} from '../../cli/output.js'
+import {styled, type Style} from '../../cli/output.js'
 import {heatLevel, type HeatLevel} from '../../lib/load/model.js'
 import type {ConsumerReadLoad, ReadLoadSnapshot} from '../../lib/load/read.js'
 import type {LoadSnapshot, ShardLoad} from '../../lib/load/types.js'
@@ -19,8 +19,9 @@ export const HEAT_STYLES: Record<HeatLevel, Style[]> = {
   throttled: ['red', 'inverse', 'bold'],
 }
 
+/** `text` in the colours of `level` (callers pass their colour decision: they paint only when it is on). */
 export function paint(text: string, level: HeatLevel): string {
-  return style(text, ...HEAT_STYLES[level])
+  return styled(true, text, ...HEAT_STYLES[level])
 }
 
 /** The shared formatters under the names the heat view has always used. */

@@ -8,6 +8,14 @@ export interface HeatFeed {
   next(now: Date): Promise<LoadSnapshot>
 }
 
+/** Runs `run` after `ms`; returns what cancels it. The live view's timer, injectable for tests. */
+export type Schedule = (run: () => void, ms: number) => () => void
+
+export const systemSchedule: Schedule = (run, ms) => {
+  const timer = setTimeout(run, ms)
+  return () => clearTimeout(timer)
+}
+
 export interface FeedState {
   snapshot?: LoadSnapshot
   /** The last refresh failed (the previous snapshot stays on screen). */
@@ -23,12 +31,12 @@ export interface FeedState {
  * Reads the feed now and then `refreshMs` after each read finished (never two reads at once).
  * Errors after the first snapshot are shown and retried on the next refresh.
  */
-export function useLoadFeed(feed: HeatFeed, refreshMs: number, clock: () => Date): FeedState {
+export function useLoadFeed(feed: HeatFeed, refreshMs: number, clock: () => Date, schedule: Schedule = systemSchedule): FeedState {
   const [state, setState] = useState<FeedState>({refreshes: 0, refreshing: true})
   const hasSnapshot = useRef(false)
   useEffect(() => {
     let cancelled = false
-    let timer: NodeJS.Timeout | undefined
+    let cancelTimer: (() => void) | undefined
     const tick = async () => {
       setState((s) => (s.refreshing ? s : {...s, refreshing: true}))
       try {
@@ -45,14 +53,14 @@ export function useLoadFeed(feed: HeatFeed, refreshMs: number, clock: () => Date
         }
         setState((s) => ({...s, error: e, refreshing: false}))
       }
-      if (!cancelled) timer = setTimeout(tick, refreshMs)
+      if (!cancelled) cancelTimer = schedule(() => void tick(), refreshMs)
     }
     void tick()
     return () => {
       cancelled = true
-      if (timer) clearTimeout(timer)
+      cancelTimer?.()
     }
-  }, [feed, refreshMs, clock])
+  }, [feed, refreshMs, clock, schedule])
   return state
 }
 

@@ -25,7 +25,7 @@ export function heatTable(snapshot: LoadSnapshot, options: {target: string; sort
     ['write throttles', formatCount(snapshot.writeThrottles)],
     ['hottest shard', hot === undefined ? undefined : `${hot.shardId} (peak ${formatPercent(hot.peakUtilization)})`],
     ['split candidate', options.candidate === undefined ? undefined : candidateText(options.candidate, true)],
-  ])
+  ], color)
   const withKeys = snapshot.source === 'stream'
   const rows = sortShards(snapshot.shards, options.sort).map((s) => {
     const throttled = s.writeThrottles > 0 ? 1 : 0

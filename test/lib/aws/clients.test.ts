@@ -98,18 +98,27 @@ describe('client factory', () => {
   })
 
   it('keeps the SDK Node-version warning away from the terminal', async () => {
+    // The test hooks silence the warning for every test, and the SDK warns once per process: both
+    // are undone here, so that without clickops's own silencing the warning is emitted (on Node < 22)
+    // and the variable is missing (on any Node).
+    const {state} = await import('@aws-sdk/core/client')
+    const saved = {emitted: state.warningEmitted, env: process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED}
     const warnings: string[] = []
     const onWarning = (w: Error) => warnings.push(w.message)
+    delete process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED
+    state.warningEmitted = false
     process.on('warning', onWarning)
     try {
       const clients = createClients(resolveTarget({region: 'us-east-1', target: 'aws'}, {}))
       await clients.kinesis()
       await new Promise((r) => setImmediate(r))
       clients.destroy()
+      expect(warnings.filter((w) => w.includes('NodeVersionSupportWarning'))).to.deep.equal([])
+      expect(process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED).to.equal('true')
     } finally {
       process.off('warning', onWarning)
+      state.warningEmitted = saved.emitted
+      process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = saved.env
     }
-    expect(warnings.filter((w) => w.includes('NodeVersionSupportWarning'))).to.deep.equal([])
-    expect(process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED).to.equal('true')
   })
 })

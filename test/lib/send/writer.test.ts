@@ -108,13 +108,30 @@ describe('batching writer', () => {
   })
 
   it('waits for the linger to fill a batch, and sends a partial batch after it', async () => {
+    // The writer's clock and timer in the test's hands: time moves only when the test says so.
+    let t = 0
+    const timers: {run: () => void; ms: number}[] = []
+    const schedule = (run: () => void, ms: number) => {
+      const timer = {ms, run}
+      timers.push(timer)
+      return () => void timers.splice(timers.indexOf(timer), 1)
+    }
+    const fire = (at: number) => {
+      t = at
+      timers.splice(0).forEach((timer) => timer.run())
+    }
     const sink = new FakeSink(KINESIS_LIMITS)
-    const {stats, writer} = setup(sink, {lingerMs: 200})
+    const {stats, writer} = setup(sink, {lingerMs: 200, now: () => t, schedule})
     for (const b of bodies(3)) {
       stats.generated += 1
       writer.add('1', b)
     }
-    await new Promise((r) => setTimeout(r, 400))
+    expect(sink.calls).to.have.length(0)
+    expect(timers.map((x) => x.ms)).to.deep.equal([200]) // woken at the linger's end
+    fire(199) // early: still waiting, for the last millisecond
+    expect(sink.calls).to.have.length(0)
+    expect(timers.map((x) => x.ms)).to.deep.equal([1])
+    fire(200)
     expect(sink.calls.map((c) => c.bodies.length)).to.deep.equal([3])
     await writer.drain()
     expect(stats.delivered).to.equal(3)

@@ -144,7 +144,10 @@ describe('tail/follow', () => {
     const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`)
     process.on('warning', onWarning)
     const stop = new AbortController()
-    const timer = setTimeout(() => stop.abort(), 300)
+    // Stopped once every shard was asked, waited on and asked again.
+    const timer = setInterval(() => {
+      if (new Set(stream.getRecordsCalls).size === 16 && stream.getRecordsCalls.length >= 32) stop.abort()
+    }, 5)
     try {
       const items = await run({
         childStart: {type: 'TRIM_HORIZON'},
@@ -159,7 +162,7 @@ describe('tail/follow', () => {
       expect(stream.getRecordsCalls.length).to.be.greaterThan(16) // every shard was waited on and asked again
       expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).to.deep.equal([])
     } finally {
-      clearTimeout(timer)
+      clearInterval(timer)
       process.off('warning', onWarning)
     }
   })

@@ -61,15 +61,6 @@ describe('clickops scale backtest (CLI)', function () {
     expect(r.stderr).to.include(`${bad}: line 2: shards[0].records must be a number`)
   })
 
-  it('no history given, an unknown policy: exit 2 with what to do', async () => {
-    const none = await runCli(['scale', 'backtest'])
-    expect(none.code).to.equal(2)
-    expect(none.stderr).to.include('--synthetic')
-    const unknown = await runCli(['scale', 'backtest', '--synthetic', 'diurnal', '--compare', 'clickops,magic'])
-    expect(unknown.code).to.equal(2)
-    expect(unknown.stderr).to.include('"magic" is not a policy')
-  })
-
   it('--html: a self-contained page that headless Chromium renders with one SVG series per policy', async function () {
     const html = join(dir, 'backtest.html')
     const r = await runCli(['scale', 'backtest', '--synthetic', SPEC, '--html', html, '--json'])

@@ -8,7 +8,7 @@ import {ClickopsError, ExitCode} from '../errors.js'
 import {resolveLocalConfig} from '../local/config.js'
 import {apiKeyName, awsInvokeUrl, BATCH_PATH, DEFAULT_STAGE, EVENTS_PATH, localInvokeUrl} from '../provision/naming.js'
 import type {Target} from '../target.js'
-import {apisDir, apiFile, readLocalApi} from './state.js'
+import {apisDir, readLocalApi} from './state.js'
 
 export interface IngestionApiArgs {
   target: Target
@@ -136,7 +136,3 @@ export async function describeIngestionApi(args: IngestionApiArgs): Promise<Inge
   return info
 }
 
-/** Where the local API's state (and its key) is kept, for messages. */
-export function localApiFile(stream: string, env = process.env): string {
-  return apiFile(apisDir(resolveLocalConfig(env).dir), stream)
-}

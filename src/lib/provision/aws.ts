@@ -29,61 +29,6 @@ import {
 } from './naming.js'
 import {canonical, withBackoff, type Step} from './plan.js'
 
-/**
- * Every AWS action that provision, destroy, status and `send --via api` call (for an operator
- * policy). `iam:PassRole` is for handing the integration role to API Gateway; the association of a
- * web ACL also needs `apigateway:SetWebACL` on the stage (AWS WAF checks it).
- *
- * What iam/clickops-operator-policy.json makes of them:
- * - The IAM writes that decide what a role may do (`iam:CreateRole`, `iam:PutRolePolicy`,
- *   `iam:PutRolePermissionsBoundary`) are allowed only with `iam:PermissionsBoundary` equal to the
- *   clickops boundary (iam/clickops-permissions-boundary.json, attached by `--permissions-boundary`):
- *   a role an operator creates can never do more than the boundary allows, whatever policy it gets.
- *   `iam:DeleteRolePermissionsBoundary` is not granted. Trust, tags and deletion (which widen
- *   nothing the boundary caps) stay allowed on `role/clickops/*`, so that destroy still removes
- *   roles created before the boundary existed.
- * - Kinesis: the service authorization reference ("Actions, resources, and condition keys for
- *   Amazon Kinesis Data Streams") lists the `stream` resource type, with the `aws:ResourceTag/${TagKey}`
- *   condition key, for DeleteStream, StopStreamEncryption and DecreaseStreamRetentionPeriod (as for
- *   the other stream actions; CreateStream and AddTagsToStream take `aws:RequestTag` and
- *   `aws:TagKeys`). So those three are allowed only on streams tagged managed-by=clickops (MANAGED_TAG),
- *   the tag provision puts on the streams it creates. Tagging a stream managed-by=clickops by hand
- *   puts it under clickops's management, deletion included.
- */
-export const AWS_ACTIONS = [
-  'kinesis:DescribeStreamSummary',
-  'kinesis:ListShards',
-  'kinesis:ListTagsForStream',
-  'kinesis:CreateStream',
-  'kinesis:AddTagsToStream',
-  'kinesis:UpdateStreamMode',
-  'kinesis:IncreaseStreamRetentionPeriod',
-  'kinesis:DecreaseStreamRetentionPeriod',
-  'kinesis:StartStreamEncryption',
-  'kinesis:StopStreamEncryption',
-  'kinesis:EnableEnhancedMonitoring',
-  'kinesis:DisableEnhancedMonitoring',
-  'kinesis:DeleteStream',
-  'iam:GetRole',
-  'iam:CreateRole',
-  'iam:TagRole',
-  'iam:UpdateAssumeRolePolicy',
-  'iam:GetRolePolicy',
-  'iam:PutRolePolicy',
-  'iam:PutRolePermissionsBoundary',
-  'iam:DeleteRolePolicy',
-  'iam:DeleteRole',
-  'iam:PassRole',
-  'apigateway:GET',
-  'apigateway:POST',
-  'apigateway:PUT',
-  'apigateway:PATCH',
-  'apigateway:DELETE',
-  'apigateway:SetWebACL',
-  'wafv2:AssociateWebACL',
-  'wafv2:DisassociateWebACL',
-] as const
-
 export interface Arn {
   partition: string
   service: string

@@ -4,6 +4,8 @@ import type {SplitCandidate} from '../lib/scaling/candidate.js'
 import {BaseCommand, ClickopsError, ExitCode, UsageError} from '../cli/base-command.js'
 import {interruptible} from '../cli/interrupt.js'
 import {capability} from '../cli/output.js'
+import {LIMIT_TEXT} from '../lib/load/model.js'
+import {checkSourceAvailable, checkWindow, defaultSource, LOAD_SOURCES, WINDOW_BOUNDS} from '../lib/load/sources.js'
 import type {LoadSnapshot, LoadSourceName} from '../lib/load/types.js'
 import {formatDuration} from '../lib/format.js'
 import {parseDuration} from '../lib/parse.js'
@@ -16,21 +18,18 @@ export type HeatResult = LoadSnapshot & {
   splitCandidate?: SplitCandidate
 }
 
-/** Window and refresh bounds per source (CloudWatch: whole minutes; stream: memory and read cost). */
-const WINDOW = {
-  cloudwatch: {default: '15m', min: 60_000, max: 24 * 3_600_000},
-  stream: {default: '5m', min: 10_000, max: 3_600_000},
-} as const
+/** Default window and refresh per source (the bounds are the load layer's: WINDOW_BOUNDS). */
+const WINDOW = {cloudwatch: '15m', stream: '5m'} as const
 const REFRESH = {cloudwatch: '10s', stream: '2s'} as const
 const MIN_REFRESH_MS = 1000
 
 export default class Heat extends BaseCommand<typeof Heat> {
   static override summary = 'Show per-shard write utilisation against the shard limits, live (hot shards, hot keys); --read for the read side.'
-  static override description = `Each open shard's bytes/s and records/s (mean and peak over --window), write throttles and a sparkline, with utilisation = max(bytes/s ÷ 1 MiB, records/s ÷ 1,000) on an absolute colour scale: below 50% cool, 50–80% warm, 80–100% hot, over 100% or throttled.
+  static override description = `Each open shard's bytes/s and records/s (mean and peak over --window), write throttles and a sparkline, with utilisation = ${LIMIT_TEXT.utilization} on an absolute colour scale: ${LIMIT_TEXT.heatScale}.
 
 Two sources:
   cloudwatch  (default on --target aws) shard-level IncomingBytes, IncomingRecords and WriteProvisionedThroughputExceeded, one-minute sums, through GetMetricData (500 queries per call, so 60 calls per refresh for 10,000 shards). Needs enhanced monitoring; without it only the stream total is known and the view says so.
-  stream      (default on --target local) reads every open shard from the window start to the tip and keeps following; sees per-second peaks that one-minute sums hide and the hottest partition keys per shard, but uses the shards' read limits (2 MiB/s, 5 GetRecords/s) alongside your consumers. It cannot see write throttles.
+  stream      (default on --target local) reads every open shard from the window start to the tip and keeps following; sees per-second peaks that one-minute sums hide and the hottest partition keys per shard, but uses the shards' read limits (${LIMIT_TEXT.read}) alongside your consumers. It cannot see write throttles.
 
 --read shows the read side instead, from CloudWatch only: per shard OutgoingBytes and OutgoingRecords (utilisation = bytes/s out ÷ 2 MiB/s, the read limit polling consumers share), ReadProvisionedThroughputExceeded and IteratorAgeMilliseconds (now and its peak), and each registered enhanced fan-out consumer's SubscribeToShardEvent.* against its own 2 MiB/s per shard. Without shard-level read metrics enabled, the stream-level GetRecords.* figures are split by hash range and the view says so. Not on the embedded local stack (exit 2): there, \`clickops lag\` lists the consumers.
 
@@ -49,10 +48,10 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
   static override flags = {
     source: Flags.option({
       description: 'Where the load comes from: CloudWatch shard metrics, or a read of the stream itself. Default: cloudwatch on --target aws, stream on --target local.',
-      options: ['cloudwatch', 'stream'] as const,
+      options: LOAD_SOURCES,
     })(),
     window: Flags.string({
-      description: `How far back to look, e.g. 30s, 5m, 1h. Default ${WINDOW.stream.default} (stream, at most 1h) or ${WINDOW.cloudwatch.default} (cloudwatch, whole minutes, at most 24h).`,
+      description: `How far back to look, e.g. 30s, 5m, 1h. Default ${WINDOW.stream} (stream, at most ${formatDuration(WINDOW_BOUNDS.stream.max)}) or ${WINDOW.cloudwatch} (cloudwatch, whole minutes, at most ${formatDuration(WINDOW_BOUNDS.cloudwatch.max)}).`,
     }),
     refresh: Flags.string({
       description: `How often the live view refreshes, e.g. 2s. Default ${REFRESH.stream} (stream) or ${REFRESH.cloudwatch} (cloudwatch).`,
@@ -82,23 +81,12 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
     // Everything about the flags is checked before any AWS call.
     const target = this.target()
     if (flags.read) return this.readSide()
-    const source: LoadSourceName = flags.source ?? (target.kind === 'aws' ? 'cloudwatch' : 'stream')
-    const bounds = WINDOW[source]
-    const windowMs = parseDuration(flags.window ?? bounds.default, '--window')
-    if (windowMs < bounds.min || windowMs > bounds.max) {
-      throw new UsageError(
-        `--window ${flags.window} is out of range for the ${source} source (${formatDuration(bounds.min)} to ${formatDuration(bounds.max)}).`,
-        source === 'cloudwatch' ? 'CloudWatch Kinesis metrics come in whole minutes: use e.g. 15m.' : 'Use e.g. 5m; a longer stream read costs read throughput.',
-      )
-    }
+    const source: LoadSourceName = flags.source ?? defaultSource(target.kind)
+    const windowMs = parseDuration(flags.window ?? WINDOW[source], '--window')
+    checkWindow(source, windowMs, '--window', WINDOW.stream)
     const refreshMs = parseDuration(flags.refresh ?? REFRESH[source], '--refresh')
     if (refreshMs < MIN_REFRESH_MS) throw new UsageError(`--refresh ${flags.refresh} is below 1s.`, 'Use e.g. 2s or 10s.')
-    if (source === 'cloudwatch' && target.kind === 'local' && target.endpoints.cloudwatch === undefined) {
-      throw new UsageError(
-        'The cloudwatch source is not available on the embedded local stack (kinesis-local publishes no metrics).',
-        'Use --source stream locally, or --target aws.',
-      )
-    }
+    checkSourceAvailable(source, target)
     const forMs = flags.for === undefined ? undefined : parseDuration(flags.for, '--for')
     if (forMs !== undefined && forMs < MIN_REFRESH_MS) throw new UsageError(`--for ${flags.for} is below 1s.`, 'Use e.g. 30s.')
     // CI=true: ink would draw only the last frame, so a CI job gets the snapshot, as off a terminal.
@@ -164,11 +152,8 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
     const target = this.target()
     if (flags.source === 'stream') throw new UsageError('--read comes from CloudWatch\'s read metrics; --source stream reads the write side only.', 'Drop --source, or drop --read.')
     if (flags.record !== undefined) throw new UsageError('--record keeps write-side minutes for `scale backtest`; it does not go with --read.', 'Drop --record, or drop --read.')
-    const bounds = WINDOW.cloudwatch
-    const windowMs = parseDuration(flags.window ?? bounds.default, '--window')
-    if (windowMs < bounds.min || windowMs > bounds.max) {
-      throw new UsageError(`--window ${flags.window} is out of range for --read (1m to 1d).`, 'CloudWatch Kinesis metrics come in whole minutes: use e.g. 15m.')
-    }
+    const windowMs = parseDuration(flags.window ?? WINDOW.cloudwatch, '--window')
+    checkWindow('cloudwatch', windowMs, '--window', WINDOW.cloudwatch)
     const refreshMs = parseDuration(flags.refresh ?? REFRESH.cloudwatch, '--refresh')
     if (refreshMs < MIN_REFRESH_MS) throw new UsageError(`--refresh ${flags.refresh} is below 1s.`, 'Use e.g. 10s.')
     const forMs = flags.for === undefined ? undefined : parseDuration(flags.for, '--for')

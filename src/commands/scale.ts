@@ -5,11 +5,15 @@ import {interruptible} from '../cli/interrupt.js'
 import {style, table} from '../cli/output.js'
 import type {ScaleDocument} from '../lib/scaling/document.js'
 import type {ScalingRun} from '../lib/scaling/index.js'
-import type {ResolvedPolicy} from '../lib/scaling/policy.js'
+import {BASES, POLICY_DEFAULTS, policyFromFlags, sourceFor, STRATEGIES, type ResolvedPolicy} from '../lib/scaling/policy.js'
+import {LIMIT_TEXT} from '../lib/load/model.js'
+import {checkSourceAvailable, defaultSource, LOAD_SOURCES, WINDOW_BOUNDS} from '../lib/load/sources.js'
 import {parseDuration} from '../lib/parse.js'
-import {formatDuration, formatPercentShort as pct} from '../lib/format.js'
+import {formatDuration, formatInt, formatPercentShort as pct} from '../lib/format.js'
 import {costLine, loadPrices} from '../lib/pricing.js'
 import {hasCloudWatch} from '../lib/target.js'
+
+const range = (b: {min: number; max: number}) => `${formatDuration(b.min)} to ${formatDuration(b.max)}`
 
 /** The --json document (the autoscale function logs the same one). */
 export type ScaleResult = ScaleDocument
@@ -18,7 +22,7 @@ export default class Scale extends BaseCommand<typeof Scale> {
   static override summary = 'Right-size the stream, deciding on the hottest shard, not the average: split the hot shard where its traffic is, or UpdateShardCount.'
   static override description = `Reads the per-shard load over --window (each shard's load spread over its hash range, known hot keys kept whole) and plans two ways (--strategy):
 
-uniform: UpdateShardCount to the smallest N uniform shards whose hottest projected shard stays at or under --target-utilization (utilisation = max(bytes/s ÷ 1 MiB, records/s ÷ 1,000) per shard). Each call within half to double the count (so 4 → 20 is 4 → 8 → 16 → 20), 10 calls per rolling 24 h.
+uniform: UpdateShardCount to the smallest N uniform shards whose hottest projected shard stays at or under --target-utilization (utilisation = ${LIMIT_TEXT.utilization} per shard). Each call within half to double the count (so 4 → 20 is 4 → 8 → 16 → 20), 10 calls per rolling 24 h.
 
 targeted: SplitShard of each shard over the target at the traffic-weighted hash key (into the fewest parts that fit), MergeShards of adjacent shards that stay under the target minus --scale-in-margin together. No 24 h budget; one call at a time.
 
@@ -38,7 +42,7 @@ Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (
 
   static override flags = {
     'target-utilization': Flags.string({
-      description: 'Keep the hottest projected shard at or under this fraction of the shard write limit, above 0 and at most 1, e.g. 0.7 (70% of 1 MiB/s or 1,000 records/s). Default 0.7.',
+      description: `Keep the hottest projected shard at or under this fraction of the shard write limit, above 0 and at most 1, e.g. 0.7 (70% of ${LIMIT_TEXT.write}). Default ${POLICY_DEFAULTS.targetUtilization}.`,
       helpValue: 'FRACTION',
     }),
     'dry-run': Flags.boolean({default: false, description: 'Plan only: make no change (exit 11 when a change would be made), e.g. to review a plan before a cron job applies it.'}),
@@ -46,29 +50,29 @@ Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (
       description: 'A JSON or YAML policy file with these settings (flag names as keys; per stream under "streams:"), e.g. /etc/clickops/scale.yaml. Flags win over it.',
       helpValue: 'FILE',
     }),
-    'min-shards': Flags.string({description: 'Never fewer open shards than this, e.g. 2. Default 1.', helpValue: 'N'}),
-    'max-shards': Flags.string({description: 'Never more open shards than this, e.g. 64. Default 10,000 (the per-stream maximum).', helpValue: 'N'}),
+    'min-shards': Flags.string({description: `Never fewer open shards than this, e.g. 2. Default ${POLICY_DEFAULTS.minShards}.`, helpValue: 'N'}),
+    'max-shards': Flags.string({description: `Never more open shards than this, e.g. 64. Default ${formatInt(POLICY_DEFAULTS.maxShards)} (the per-stream maximum).`, helpValue: 'N'}),
     window: Flags.string({
-      description: 'How much recent load to decide on, e.g. 15m (stream source: 10s to 1h; cloudwatch: 1m to 24h). Default 15m.',
+      description: `How much recent load to decide on, e.g. 15m (stream source: ${range(WINDOW_BOUNDS.stream)}; cloudwatch: ${range(WINDOW_BOUNDS.cloudwatch)}). Default ${formatDuration(POLICY_DEFAULTS.windowMs)}.`,
       helpValue: 'DURATION',
     }),
     source: Flags.option({
       description: 'Where the load comes from: CloudWatch shard metrics, or a read of the stream itself (sees per-second peaks and hot keys), e.g. --source stream. Default: cloudwatch on --target aws, stream on --target local.',
-      options: ['cloudwatch', 'stream'] as const,
+      options: LOAD_SOURCES,
     })(),
     basis: Flags.option({
-      description: 'Judge a shard by its busiest second (CloudWatch: minute) in the window, or by its mean, e.g. --basis mean for steady traffic. Default peak.',
-      options: ['peak', 'mean'] as const,
+      description: `Judge a shard by its busiest second (CloudWatch: minute) in the window, or by its mean, e.g. --basis mean for steady traffic. Default ${POLICY_DEFAULTS.basis}.`,
+      options: BASES,
     })(),
     'scale-in-margin': Flags.string({
-      description: 'Scale in only when the smaller count keeps the hottest shard at or under target minus this, in utilisation points, e.g. 0.1 (0.6 for a 0.7 target). Default 0.1.',
+      description: `Scale in only when the smaller count keeps the hottest shard at or under target minus this, in utilisation points, e.g. 0.1 (0.6 for a 0.7 target). Default ${POLICY_DEFAULTS.scaleInMargin}.`,
       helpValue: 'FRACTION',
     }),
-    'cooldown-in': Flags.string({description: 'Time since the last change before a scale-in, e.g. 2h (at least the window, too). Default 1h.', helpValue: 'DURATION'}),
-    'cooldown-out': Flags.string({description: 'Time since the last change before a scale-out, e.g. 10m. Default 5m.', helpValue: 'DURATION'}),
+    'cooldown-in': Flags.string({description: `Time since the last change before a scale-in, e.g. 2h (at least the window, too). Default ${formatDuration(POLICY_DEFAULTS.cooldownInMs)}.`, helpValue: 'DURATION'}),
+    'cooldown-out': Flags.string({description: `Time since the last change before a scale-out, e.g. 10m. Default ${formatDuration(POLICY_DEFAULTS.cooldownOutMs)}.`, helpValue: 'DURATION'}),
     strategy: Flags.option({
-      description: 'How to reshard: uniform (UpdateShardCount, equal ranges), targeted (SplitShard the hot shards at their traffic-weighted key, MergeShards adjacent cold ones), or auto (plan both, apply the one with fewer open shards), e.g. --strategy targeted. Default auto.',
-      options: ['uniform', 'targeted', 'auto'] as const,
+      description: `How to reshard: uniform (UpdateShardCount, equal ranges), targeted (SplitShard the hot shards at their traffic-weighted key, MergeShards adjacent cold ones), or auto (plan both, apply the one with fewer open shards), e.g. --strategy targeted. Default ${POLICY_DEFAULTS.strategy}.`,
+      options: STRATEGIES,
     })(),
     wait: Flags.boolean({
       allowNo: true,
@@ -90,16 +94,10 @@ Exit codes: 0 nothing to do, 10 scaled, 11 would scale (--dry-run), 12 blocked (
     const {flags} = this
     // Everything about the input is checked before any AWS call.
     const target = this.target()
-    const [{policyFromFlags, sourceFor}, {defaultSource}] = await Promise.all([import('../lib/scaling/policy.js'), import('../lib/load/model.js')])
     const resolved: ResolvedPolicy = await policyFromFlags(flags, flags.stream)
     const policy = resolved.policy
     const source = sourceFor(policy, defaultSource(target.kind), resolved.origins.window === 'flag' ? '--window' : 'window')
-    if (source === 'cloudwatch' && target.kind === 'local' && target.endpoints.cloudwatch === undefined) {
-      throw new UsageError(
-        'The cloudwatch source is not available on the embedded local stack (kinesis-local publishes no metrics).',
-        'Use --source stream locally, or --target aws.',
-      )
-    }
+    checkSourceAvailable(source, target)
     const prices = await loadPrices(flags.prices)
     const waitTimeoutMs = parseDuration(flags['wait-timeout'], '--wait-timeout')
     if (waitTimeoutMs < 10_000) throw new UsageError(`--wait-timeout ${flags['wait-timeout']} is below 10s.`, 'Resharding takes seconds to minutes: use e.g. 30m.')

@@ -8,7 +8,7 @@ import {ClickopsError, ExitCode} from '../errors.js'
 import {resolveLocalConfig} from '../local/config.js'
 import {apiKeyName, awsInvokeUrl, BATCH_PATH, DEFAULT_STAGE, EVENTS_PATH, localInvokeUrl} from '../api-contract.js'
 import type {Target} from '../target.js'
-import {apisDir, apiFile, readLocalApi} from '../gateway/state.js'
+import {apisDir, readLocalApi} from '../gateway/state.js'
 
 export interface IngestionApiArgs {
   target: Target
@@ -115,7 +115,3 @@ export async function describeIngestionApi(args: IngestionApiArgs): Promise<Inge
   return info
 }
 
-/** Where the local API's state (and its key) is kept, for messages. */
-export function localApiFile(stream: string, env = process.env): string {
-  return apiFile(apisDir(resolveLocalConfig(env).dir), stream)
-}

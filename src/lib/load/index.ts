@@ -14,10 +14,9 @@ import {collectCloudWatchLoad} from './cloudwatch.js'
 import {StreamLoadFeed} from './stream.js'
 import type {LoadSnapshot, LoadSourceName} from './types.js'
 
-export {defaultSource, heatLevel, HEAT_HOT, HEAT_WARM, recordBytes, utilization, type HeatLevel} from './model.js'
+export {checkSourceAvailable, checkWindow, defaultSource, LOAD_SOURCES, WINDOW_BOUNDS} from './sources.js'
+export {heatLevel, HEAT_HOT, HEAT_WARM, recordBytes, utilization, type HeatLevel} from './model.js'
 export type {KeyLoad, LoadCost, LoadSnapshot, LoadSourceName, ShardLoad} from './types.js'
-
-export const LOAD_SOURCES: readonly LoadSourceName[] = ['cloudwatch', 'stream']
 
 export interface CollectLoadArgs {
   source: LoadSourceName

@@ -2,7 +2,8 @@
  * The load model: pure functions from per-bucket byte and record counts to per-shard rates and
  * utilisation against the shard write limits (src/lib/kinesis/limits.ts). Both sources end here.
  */
-import {SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND} from '../kinesis/limits.js'
+import {formatInt} from '../format.js'
+import {SHARD_GET_RECORDS_CALLS_PER_SECOND, SHARD_READ_BYTES_PER_SECOND, SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND} from '../kinesis/limits.js'
 import type {KeyLoad, LoadCost, LoadSnapshot, LoadSourceName, ShardLoad} from './types.js'
 
 /**
@@ -24,15 +25,25 @@ export function recordBytes(dataBytes: number, partitionKey: string): number {
   return dataBytes + Buffer.byteLength(partitionKey, 'utf8')
 }
 
-/** The default source for a target: CloudWatch on AWS, the stream itself locally (no metrics there). */
-export function defaultSource(targetKind: 'local' | 'aws' | string): LoadSourceName {
-  return targetKind === 'aws' ? 'cloudwatch' : 'stream'
-}
-
 /** The absolute heat scale: below 50% cool, 50–80% warm, 80–100% hot, above 100% or throttled. */
 export type HeatLevel = 'cool' | 'warm' | 'hot' | 'throttled'
 export const HEAT_WARM = 0.5
 export const HEAT_HOT = 0.8
+
+const pct = (f: number) => `${Math.round(f * 100)}%`
+const mib = (bytes: number) => `${bytes / (1024 * 1024)} MiB`
+
+/** The limits and the scale in words, from the numbers above (help texts of heat and scale). */
+export const LIMIT_TEXT = {
+  /** "max(bytes/s ÷ 1 MiB, records/s ÷ 1,000)" */
+  utilization: `max(bytes/s ÷ ${mib(SHARD_WRITE_BYTES_PER_SECOND)}, records/s ÷ ${formatInt(SHARD_WRITE_RECORDS_PER_SECOND)})`,
+  /** "1 MiB/s or 1,000 records/s" */
+  write: `${mib(SHARD_WRITE_BYTES_PER_SECOND)}/s or ${formatInt(SHARD_WRITE_RECORDS_PER_SECOND)} records/s`,
+  /** "2 MiB/s, 5 GetRecords/s" */
+  read: `${mib(SHARD_READ_BYTES_PER_SECOND)}/s, ${SHARD_GET_RECORDS_CALLS_PER_SECOND} GetRecords/s`,
+  /** "below 50% cool, 50–80% warm, 80–100% hot, over 100% or throttled" */
+  heatScale: `below ${pct(HEAT_WARM)} cool, ${pct(HEAT_WARM).slice(0, -1)}–${pct(HEAT_HOT)} warm, ${pct(HEAT_HOT).slice(0, -1)}–100% hot, over 100% or throttled`,
+} as const
 
 export function heatLevel(utilizationFraction: number, throttles = 0): HeatLevel {
   if (throttles > 0 || utilizationFraction > 1) return 'throttled'

@@ -10,7 +10,7 @@ import pLimit from 'p-limit'
 import {formatInt as fmtInt, formatMiB as fmtMiB} from '../format.js'
 import {readShard, type ReaderClock, type ReaderEvent, type ShardBatch} from '../kinesis/reader.js'
 import {ShardAccumulator} from './accumulate.js'
-import {assembleSnapshot, recordBytes, shardLoadFromBuckets, type ShardIdentity} from './model.js'
+import {assembleSnapshot, LIMIT_TEXT, recordBytes, shardLoadFromBuckets, type ShardIdentity} from './model.js'
 import {identityOf, openShardsOf} from './shards.js'
 import type {LoadCost, LoadSnapshot, ShardLoad} from './types.js'
 
@@ -112,7 +112,7 @@ export class StreamLoadFeed {
     })
 
     const notices = [
-      `Read ${fmtInt(this.cost.recordsRead ?? 0)} records (${fmtMiB(this.cost.bytesRead ?? 0)} MiB) with ${fmtInt(this.cost.getRecordsCalls ?? 0)} GetRecords calls from ${fmtInt(ids.length)} shards; this reading shares each shard's read limits (2 MiB/s, 5 calls/s) with the stream's consumers.`,
+      `Read ${fmtInt(this.cost.recordsRead ?? 0)} records (${fmtMiB(this.cost.bytesRead ?? 0)} MiB) with ${fmtInt(this.cost.getRecordsCalls ?? 0)} GetRecords calls from ${fmtInt(ids.length)} shards; this reading shares each shard's read limits (${LIMIT_TEXT.read}) with the stream's consumers.`,
       'Write throttles are not visible in the stream itself (rejected records never arrive); --source cloudwatch reports them.',
     ]
     if ((this.cost.readThrottles ?? 0) > 0) notices.push(`${fmtInt(this.cost.readThrottles!)} read calls were throttled and retried after a back-off.`)

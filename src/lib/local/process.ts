@@ -184,10 +184,3 @@ export async function tail(path: string, bytes = 4096): Promise<string> {
   }
 }
 
-export async function readJson<T>(path: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T
-  } catch {
-    return undefined
-  }
-}

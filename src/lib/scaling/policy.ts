@@ -17,14 +17,14 @@
 import {readFile} from 'node:fs/promises'
 
 import {UsageError} from '../errors.js'
-import {MAX_SHARDS_PER_STREAM, UPDATE_SHARD_COUNT_WINDOW_MS} from '../kinesis/limits.js'
+import {MAX_SHARDS_PER_STREAM} from '../kinesis/limits.js'
+import {checkWindow, LOAD_SOURCES, MAX_WINDOW_MS, MIN_WINDOW_MS} from '../load/sources.js'
 import type {LoadSourceName} from '../load/types.js'
 import {formatDuration, formatInt} from '../format.js'
 import {parseDuration} from '../parse.js'
 
 export const BASES = ['peak', 'mean'] as const
 export type Basis = (typeof BASES)[number]
-export const SOURCES: readonly LoadSourceName[] = ['cloudwatch', 'stream']
 /**
  * How a plan reshards: uniform (UpdateShardCount, equal ranges), targeted (SplitShard of the hot
  * shards where their traffic is, MergeShards of adjacent cold ones), or auto (both planned, the one
@@ -68,16 +68,6 @@ export const POLICY_DEFAULTS = {
   windowMs: 15 * 60 * 1000,
 } as const satisfies Omit<ScalingPolicy, 'source'>
 
-/**
- * Load window bounds: overall, and per source (CloudWatch's Kinesis metrics come in whole minutes;
- * reading the stream itself costs read throughput and memory, so at most an hour).
- */
-export const MIN_WINDOW_MS = 10_000
-export const MAX_WINDOW_MS = UPDATE_SHARD_COUNT_WINDOW_MS
-export const WINDOW_BOUNDS: Record<LoadSourceName, {min: number; max: number}> = {
-  cloudwatch: {max: MAX_WINDOW_MS, min: 60_000},
-  stream: {max: 60 * 60 * 1000, min: MIN_WINDOW_MS},
-}
 /** Cooldowns beyond a week make no sense for a cron job. */
 export const MAX_COOLDOWN_MS = 7 * 24 * 60 * 60 * 1000
 
@@ -272,8 +262,8 @@ export function validateSettings(raw: RawSettings, where: (key: PolicyKey) => st
   if (raw['max-lag-for-scale-in'] !== undefined) policy.maxLagForScaleInMs = toDuration(raw['max-lag-for-scale-in'], where('max-lag-for-scale-in'), 1000, MAX_COOLDOWN_MS)
   if (raw.window !== undefined) policy.windowMs = toDuration(raw.window, where('window'), MIN_WINDOW_MS, MAX_WINDOW_MS)
   if (raw.source !== undefined) {
-    if (!(SOURCES as readonly unknown[]).includes(raw.source)) {
-      throw new UsageError(`${where('source')} must be cloudwatch or stream, not ${JSON.stringify(raw.source)}.`)
+    if (!(LOAD_SOURCES as readonly unknown[]).includes(raw.source)) {
+      throw new UsageError(`${where('source')} must be ${LOAD_SOURCES.join(' or ')}, not ${JSON.stringify(raw.source)}.`)
     }
     policy.source = raw.source as LoadSourceName
   }
@@ -372,12 +362,6 @@ function distance(a: string, b: string): number {
 /** The load source for a target (the policy's, else the target's default), with the window checked against it. */
 export function sourceFor(policy: ScalingPolicy, defaultSource: LoadSourceName, windowWhere = 'window'): LoadSourceName {
   const source = policy.source ?? defaultSource
-  const bounds = WINDOW_BOUNDS[source]
-  if (policy.windowMs < bounds.min || policy.windowMs > bounds.max) {
-    throw new UsageError(
-      `${windowWhere} ${formatDuration(policy.windowMs)} is out of range for the ${source} source (${formatDuration(bounds.min)} to ${formatDuration(bounds.max)}).`,
-      source === 'cloudwatch' ? 'CloudWatch Kinesis metrics come in whole minutes: use e.g. 15m.' : 'Use e.g. 15m; reading the stream costs read throughput.',
-    )
-  }
+  checkWindow(source, policy.windowMs, windowWhere, '15m')
   return source
 }

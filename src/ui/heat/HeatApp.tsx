@@ -8,6 +8,7 @@ import {useEffect, useMemo, useRef, useState} from 'react'
 
 import {styled} from '../../cli/output.js'
 import {formatInt} from '../../lib/format.js'
+import {LIMIT_TEXT} from '../../lib/load/model.js'
 import {columnHeader, fitWidth, headerLines, rowLayout, shardRow, sortShards, type HeatMeta, type SortMode} from './format.js'
 import {useLoadFeed, useTerminalSize, type HeatFeed, type Schedule} from './hooks.js'
 
@@ -38,7 +39,7 @@ export const HELP_LINES = [
   '  ?            this help               q Esc      quit',
   '',
   'columns',
-  '  util         mean utilisation over the window: max(bytes/s ÷ 1 MiB, records/s ÷ 1,000)',
+  `  util         mean utilisation over the window: ${LIMIT_TEXT.utilization}`,
   '  peak         busiest bucket: one second (stream source) or one minute (cloudwatch)',
   '  thrott       write throttles (WriteProvisionedThroughputExceeded) in the window',
   '  sparkline    utilisation over the window on the absolute scale (a full bar = the shard limit)',
@@ -47,7 +48,7 @@ export const HELP_LINES = [
   '  --read       util = bytes/s out ÷ 2 MiB/s (shared by polling consumers), thrott = read throttles,',
   '               last column = IteratorAgeMilliseconds now and its peak; efo lines: each consumer\'s own 2 MiB/s per shard',
   '',
-  'colours: below 50% cool · 50–80% warm · 80–100% hot · over 100% or throttled',
+  `colours: ${LIMIT_TEXT.heatScale.replaceAll(', ', ' · ')}`,
 ]
 
 /**

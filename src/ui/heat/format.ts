@@ -4,6 +4,7 @@
  * No ink, no React: the live view, the one-shot table and the benchmarks all use these.
  */
 import {styled, type Style} from '../../cli/output.js'
+import {SHARD_WRITE_BYTES_PER_SECOND, SHARD_WRITE_RECORDS_PER_SECOND} from '../../lib/kinesis/limits.js'
 import {heatLevel, type HeatLevel} from '../../lib/load/model.js'
 import type {ConsumerReadLoad, ReadLoadSnapshot} from '../../lib/load/read.js'
 import type {LoadSnapshot, ShardLoad} from '../../lib/load/types.js'
@@ -226,8 +227,8 @@ export function hottest(snapshot: LoadSnapshot): ShardLoad | undefined {
 export function headerLines(snapshot: LoadSnapshot, meta: HeatMeta, width: number, color = true): string[] {
   if (snapshot.side === 'read') return readHeaderLines(snapshot as ReadLoadSnapshot, meta, width, color)
   const open = snapshot.shards.length
-  const capR = snapshot.capacityRecordsPerSecond ?? open * 1000
-  const capB = snapshot.capacityBytesPerSecond ?? open * 1024 * 1024
+  const capR = snapshot.capacityRecordsPerSecond ?? open * SHARD_WRITE_RECORDS_PER_SECOND
+  const capB = snapshot.capacityBytesPerSecond ?? open * SHARD_WRITE_BYTES_PER_SECOND
   const bucket = snapshot.source === 'stream' ? 'per-second peaks' : 'per-minute sums'
   const first = [
     `stream ${snapshot.streamName}`,

@@ -9,7 +9,7 @@ import {formatDuration} from '../lib/format.js'
 export abstract class LocalCommand<T extends typeof Command> extends BaseCommand<T> {
   static override baseFlags = {} as typeof BaseCommand.baseFlags
 
-  protected async localConfig(overrides: {kinesis?: number; kinesisTls?: number; gateway?: number} = {}) {
+  protected async localConfig(overrides: {kinesis?: number; kinesisTls?: number; gateway?: number; scheduler?: number} = {}) {
     const {resolveLocalConfig} = await import('../lib/local/config.js')
     const clean = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined))
     return resolveLocalConfig(process.env, clean)
@@ -20,6 +20,7 @@ export const portFlags = {
   'kinesis-port': Flags.integer({description: 'Loopback port of kinesis-local (plain http). [env: CLICKOPS_KINESIS_PORT, default: 4568]', min: 1, max: 65_535}),
   'kinesis-tls-port': Flags.integer({description: 'Loopback port of kinesis-local (https). [env: CLICKOPS_KINESIS_TLS_PORT, default: 4567]', min: 1, max: 65_535}),
   'gateway-port': Flags.integer({description: 'Loopback port of the local API gateway. [env: CLICKOPS_GATEWAY_PORT, default: 4580]', min: 1, max: 65_535}),
+  'scheduler-port': Flags.integer({description: 'Loopback port of the local scheduler (autoscale). [env: CLICKOPS_SCHEDULER_PORT, default: 4581]', min: 1, max: 65_535}),
 }
 
 export function renderLocalStatus(status: LocalStatus): string {

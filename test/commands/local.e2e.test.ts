@@ -71,6 +71,7 @@ describe('clickops local (end to end)', function () {
       ].join('\n')
       const ports = {
         CLICKOPS_GATEWAY_PORT: String(await freePort()),
+        CLICKOPS_SCHEDULER_PORT: String(await freePort()),
         CLICKOPS_KINESIS_PORT: String(await freePort()),
         CLICKOPS_KINESIS_TLS_PORT: String(await freePort()),
       }
@@ -104,9 +105,9 @@ describe('clickops local (end to end)', function () {
       ])
       expect(up.code, up.stderr).to.equal(0)
       const pids = (JSON.parse(before.stdout) as {services: {pid: number}[]}).services.map((s) => s.pid)
-      expect(pids).to.have.length(2)
+      expect(pids).to.have.length(3)
       expect(down.code, down.stderr).to.equal(0)
-      expect((JSON.parse(down.stdout) as {stopped: string[]}).stopped).to.deep.equal(['gateway', 'kinesis'])
+      expect((JSON.parse(down.stdout) as {stopped: string[]}).stopped).to.deep.equal(['scheduler', 'gateway', 'kinesis'])
       expect(pids.filter((pid) => isAlive(pid))).to.deep.equal([])
       expect((JSON.parse(after.stdout) as {state: string}).state).to.equal('stopped')
       expect(again.code, again.stderr).to.equal(4)

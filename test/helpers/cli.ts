@@ -68,6 +68,7 @@ export async function privateStackEnv(prefix: string, extra: Record<string, stri
   const home = await mkdtemp(join(tmpdir(), `clickops-${prefix}-`))
   const env = {
     CLICKOPS_GATEWAY_PORT: String(await freePort()),
+    CLICKOPS_SCHEDULER_PORT: String(await freePort()),
     CLICKOPS_HOME: home,
     CLICKOPS_KINESIS_PORT: String(await freePort()),
     CLICKOPS_KINESIS_TLS_PORT: String(await freePort()),

@@ -38,6 +38,7 @@ export async function startKinesisLocal(options: {shardLimit?: number} = {}): Pr
     CLICKOPS_KINESIS_PORT: String(await freePort()),
     CLICKOPS_KINESIS_TLS_PORT: String(await freePort()),
     CLICKOPS_GATEWAY_PORT: String(await freePort()),
+    CLICKOPS_SCHEDULER_PORT: String(await freePort()),
   }
   const config = resolveLocalConfig(env)
   await localUp(config, {services: [kinesisService]})

@@ -10,7 +10,7 @@ export default class LocalUp extends LocalCommand<typeof LocalUp> {
   static override flags = {...portFlags}
 
   async run(): Promise<LocalUpResult> {
-    const config = await this.localConfig({gateway: this.flags['gateway-port'], kinesis: this.flags['kinesis-port'], kinesisTls: this.flags['kinesis-tls-port']})
+    const config = await this.localConfig({gateway: this.flags['gateway-port'], kinesis: this.flags['kinesis-port'], kinesisTls: this.flags['kinesis-tls-port'], scheduler: this.flags['scheduler-port']})
     const {localUp} = await import('../../lib/local/stack.js')
     const {notices, started, status} = await localUp(config, {onProgress: (m) => this.note(m)})
     for (const notice of notices) this.warn(notice)

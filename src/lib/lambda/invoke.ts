@@ -44,6 +44,8 @@ export interface InvokeOptions {
   timeoutSeconds: number
   /** Working directory of the child (default: the current one). */
   cwd?: string
+  /** Aborting kills the invocation's process. */
+  signal?: AbortSignal
 }
 
 export interface InvokeResult {
@@ -83,12 +85,16 @@ export function invokeBundle(options: InvokeOptions): Promise<InvokeResult> {
       timedOut = true
       child.kill('SIGKILL')
     }, options.timeoutSeconds * 1000)
+    const abort = () => child.kill('SIGKILL')
+    options.signal?.addEventListener('abort', abort, {once: true})
     child.once('error', (error) => {
+      options.signal?.removeEventListener('abort', abort)
       clearTimeout(timer)
       reject(error)
     })
     child.once('close', (code) => {
       clearTimeout(timer)
+      options.signal?.removeEventListener('abort', abort)
       resolve({
         code: timedOut ? null : code,
         durationMs: Number(process.hrtime.bigint() - started) / 1e6,

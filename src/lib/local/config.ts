@@ -13,6 +13,7 @@ export const LOCAL_PORTS = {
   kinesis: {default: 4568, env: 'CLICKOPS_KINESIS_PORT', what: 'kinesis-local, plain http'},
   kinesisTls: {default: 4567, env: 'CLICKOPS_KINESIS_TLS_PORT', what: 'kinesis-local, https'},
   gateway: {default: 4580, env: 'CLICKOPS_GATEWAY_PORT', what: 'local API gateway'},
+  scheduler: {default: 4581, env: 'CLICKOPS_SCHEDULER_PORT', what: 'local scheduler (autoscale)'},
 } as const
 export type LocalPortName = keyof typeof LOCAL_PORTS
 

@@ -142,9 +142,14 @@ export async function checkSavedSince(config: LocalConfig, since: Date): Promise
  * it works from any working directory. Nothing else is needed in production.
  */
 export function gatewayLaunchArgs(): string[] {
+  return mainLaunchArgs('gateway', 'main')
+}
+
+/** The node arguments that run `src/lib/<folder>/<name>` (.js built, .ts under tsx) behind the loopback preload. */
+function mainLaunchArgs(folder: string, name: string): string[] {
   const here = fileURLToPath(import.meta.url)
   const fromSources = here.endsWith('.ts')
-  const main = join(dirname(here), '..', 'gateway', fromSources ? 'main.ts' : 'main.js')
+  const main = join(dirname(here), '..', folder, `${name}${fromSources ? '.ts' : '.js'}`)
   return fromSources ? ['-r', LOOPBACK_PRELOAD, '--import', tsxLoaderUrl(), main] : ['-r', LOOPBACK_PRELOAD, main]
 }
 
@@ -172,5 +177,25 @@ export const gatewayService: ServiceSpec = {
   endpoint: (config) => `http://127.0.0.1:${config.ports.gateway}`,
 }
 
+/**
+ * The local scheduler: invokes the functions `clickops autoscale deploy` registers (the same bundle
+ * as on Lambda) on their schedule against kinesis-local.
+ */
+export const schedulerService: ServiceSpec = {
+  name: 'scheduler',
+  description: 'local scheduler (runs the functions of `clickops autoscale deploy`)',
+  ports: ['scheduler'],
+  launch: (config) => ({
+    args: mainLaunchArgs('autoscale', 'scheduler-main'),
+    env: {
+      CLICKOPS_SCHEDULER_PORT: String(config.ports.scheduler),
+      CLICKOPS_SCHEDULER_DIR: join(config.dir, 'autoscale'),
+      CLICKOPS_SCHEDULER_KINESIS_ENDPOINT: kinesisService.endpoint(config),
+    },
+  }),
+  healthUrl: (config) => `http://127.0.0.1:${config.ports.scheduler}/health`,
+  endpoint: (config) => `http://127.0.0.1:${config.ports.scheduler}`,
+}
+
 /** The services of the stack, in start order. */
-export const STACK_SERVICES: ServiceSpec[] = [kinesisService, gatewayService]
+export const STACK_SERVICES: ServiceSpec[] = [kinesisService, gatewayService, schedulerService]

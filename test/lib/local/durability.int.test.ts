@@ -19,6 +19,7 @@ async function privateConfig(prefix: string): Promise<{home: string; config: Loc
   const home = await mkdtemp(join(tmpdir(), `clickops-${prefix}-`))
   const config = resolveLocalConfig({
     CLICKOPS_GATEWAY_PORT: String(await freePort()),
+    CLICKOPS_SCHEDULER_PORT: String(await freePort()),
     CLICKOPS_HOME: home,
     CLICKOPS_KINESIS_PORT: String(await freePort()),
     CLICKOPS_KINESIS_TLS_PORT: String(await freePort()),

@@ -24,6 +24,7 @@ describe('embedded local stack', () => {
     home = await mkdtemp(join(tmpdir(), 'clickops-stack-'))
     config = resolveLocalConfig({
       CLICKOPS_GATEWAY_PORT: String(await freePort()),
+      CLICKOPS_SCHEDULER_PORT: String(await freePort()),
       CLICKOPS_HOME: home,
       CLICKOPS_KINESIS_PORT: String(await freePort()),
       CLICKOPS_KINESIS_TLS_PORT: String(await freePort()),

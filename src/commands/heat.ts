@@ -136,8 +136,10 @@ On a terminal it is a live view (keys: s sort by hash range or heat, ↑↓ PgUp
       this.note(written === 0 ? `No whole minute in the window yet to record in ${flags.record}.` : `Recorded ${written} minute${written === 1 ? '' : 's'} in ${flags.record}.`)
       for (const s of snapshot.shards) delete s.sums
     }
-    const {hotShardCandidate} = await import('../lib/scaling/candidate.js')
-    const candidate = hotShardCandidate(snapshot.shards, snapshot.windowSeconds)
+    const [{hotShardCandidate}, {AUTO_NOTICE, readDistribution}] = await Promise.all([import('../lib/scaling/candidate.js'), import('../lib/kinesis/distribution.js')])
+    const {strategy} = await readDistribution(kinesis, stream)
+    if (strategy === 'AUTO') snapshot.notices.push(`${AUTO_NOTICE}: the keys shown are where their records happened to land, and a split is cut at the load's midpoint.`)
+    const candidate = hotShardCandidate(snapshot.shards, snapshot.windowSeconds, strategy)
     const result: HeatResult = {...snapshot, region, target: target.kind, ...(candidate ? {splitCandidate: candidate} : {})}
     if (!this.jsonEnabled()) {
       const {heatTable} = await import('../ui/heat/table.js')

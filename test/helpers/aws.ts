@@ -75,11 +75,12 @@ export function testClients(target: Target, given: Partial<{[S in MockedService]
     destroy() {},
     iam: client('iam'),
     kinesis: client('kinesis'),
+    kinesisEventStream: client('kinesis'),
     region: async () => target.region ?? TEST_REGION,
     target,
     wafv2: client('wafv2'),
     lambda: async () => { throw new Error('no Lambda mock in testClients') },
     scheduler: async () => { throw new Error('no Scheduler mock in testClients') },
     logs: async () => { throw new Error('no CloudWatch Logs mock in testClients') },
-  } as Clients
+  } as unknown as Clients
 }

@@ -4,7 +4,7 @@ import {BaseCommand} from '../../cli/base-command.js'
 import {interruptible} from '../../cli/interrupt.js'
 import type {DeployResult} from '../../lib/autoscale/index.js'
 import Scale from '../scale.js'
-import {renderPlan, STOPPING} from '../provision.js'
+import {renderPlan, STOPPING} from '../../cli/plan-table.js'
 
 const {'dry-run': _dryRun, wait: _wait, 'wait-timeout': _waitTimeout, ...scaleFlags} = Scale.flags
 

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {BaseCommand} from '../../cli/base-command.js'
 import {interruptible} from '../../cli/interrupt.js'
 import type {RemoveResult} from '../../lib/autoscale/index.js'
-import {renderPlan, STOPPING} from '../provision.js'
+import {renderPlan, STOPPING} from '../../cli/plan-table.js'
 import {streamNamed} from './deploy.js'
 
 export default class AutoscaleRemove extends BaseCommand<typeof AutoscaleRemove> {

@@ -32,7 +32,8 @@ import {
   type PolicyStatement,
 } from '../lambda/deploy.js'
 import {sleep as defaultSleep} from '../local/process.js'
-import {MANAGED_TAG, partitionOf} from '../provision/naming.js'
+import {MANAGED_TAG} from '../api-contract.js'
+import {partitionOf} from '../aws/arn.js'
 import type {Step} from '../provision/plan.js'
 import {CONFIG_ENV, encodeConfig, type AutoscaleConfig} from './config.js'
 import {

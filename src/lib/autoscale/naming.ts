@@ -1,7 +1,7 @@
 /** The names and tags of everything `clickops autoscale deploy` creates for a stream; one definition. */
 import {createHash} from 'node:crypto'
 
-import {tagsFor} from '../provision/naming.js'
+import {tagsFor} from '../api-contract.js'
 
 /** Lambda function, IAM role and schedule group names: at most 64 characters. */
 const NAME_MAX = 64

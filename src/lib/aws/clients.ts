@@ -31,6 +31,8 @@ export interface ClientOptions {
 export interface Clients {
   readonly target: Target
   kinesis(): Promise<KinesisClient>
+  /** A Kinesis client for SubscribeToShard (event streams need HTTP/2; see eventStreamHandler). */
+  kinesisEventStream(): Promise<KinesisClient>
   cloudwatch(): Promise<CloudWatchClient>
   apiGateway(): Promise<APIGatewayClient>
   iam(): Promise<IAMClient>
@@ -87,6 +89,38 @@ export async function baseConfig(target: Target, service: Service, options: Clie
   return config
 }
 
+/**
+ * The HTTP/2 handler for SubscribeToShard. The SDK's Kinesis client uses NodeHttp2Handler by
+ * default, which is right on AWS; on the HTTP/1.1 handler that baseConfig puts in front of a
+ * plain-http endpoint, SubscribeToShard never completes. kinesis-local speaks HTTP/2 on both its
+ * ports: cleartext HTTP/2 with prior knowledge (h2c) on the plain port, which is what
+ * NodeHttp2Handler does for an http:// URL, and h2 over TLS with the self-signed certificate of its
+ * package (CN "Unknown": an https endpoint needs that certificate as `ca` and no host-name check).
+ *
+ * One quirk of the emulator is worked around here: for an event stream NodeHttp2Handler closes its
+ * session gracefully (GOAWAY) as soon as the response headers arrive, and kinesis-local 0.6.2
+ * answers that with a frame Node rejects (ERR_HTTP2_ERROR "Protocol error") instead of going on
+ * with the stream. For emulator endpoints the graceful close is skipped: the handler still destroys
+ * the session when the stream ends, closes or is aborted, so no session outlives its subscription.
+ */
+export async function eventStreamHandler(options: {emulator: boolean; requestTimeout?: number}) {
+  const {NodeHttp2Handler} = await import('@smithy/node-http-handler')
+  // No request timeout: a subscription is quiet for seconds between events and lasts 5 minutes.
+  const handler = new NodeHttp2Handler({requestTimeout: options.requestTimeout ?? 0, sessionTimeout: 0})
+  if (options.emulator) {
+    const manager = (handler as unknown as {connectionManager?: {createIsolatedSession?: (...a: unknown[]) => {deref(): {close: () => void}}}}).connectionManager
+    const create = manager?.createIsolatedSession?.bind(manager)
+    if (manager && create) {
+      manager.createIsolatedSession = (...a: unknown[]) => {
+        const ref = create(...a)
+        ref.deref().close = () => {}
+        return ref
+      }
+    }
+  }
+  return handler
+}
+
 function requireEndpointOnLocal(target: Target, service: Service, what: string): void {
   if (target.kind === 'local' && target.endpoints[service] === undefined) {
     throw new ClickopsError(`${what} is not part of the embedded local stack.`, {
@@ -114,6 +148,13 @@ export function createClients(target: Target, options: ClientOptions = {}): Clie
       memo('kinesis', async () => {
         const [facade, config] = await Promise.all([import('./kinesis.js'), baseConfig(target, 'kinesis', options)])
         return facade.createClient(config)
+      }),
+    kinesisEventStream: () =>
+      memo('kinesis-h2' as Service, async () => {
+        const [{KinesisClient}, config] = await Promise.all([import('@aws-sdk/client-kinesis'), baseConfig(target, 'kinesis', options)])
+        const endpoint = target.endpoints.kinesis
+        if (endpoint !== undefined) config.requestHandler = await eventStreamHandler({emulator: true})
+        return new KinesisClient(config)
       }),
     cloudwatch: () =>
       memo('cloudwatch', async () => {

@@ -16,7 +16,7 @@
  * (it answers AccessDeniedException "Unable to determine service/operation name") nor reports the
  * field: a stream that does not report it is treated as USER_PARTITION_KEY, as before.
  */
-import type {StreamDescriptionSummary} from '@aws-sdk/client-kinesis'
+import type {KinesisClient, StreamDescriptionSummary} from '@aws-sdk/client-kinesis'
 
 export type RecordDistribution = 'USER_PARTITION_KEY' | 'AUTO'
 
@@ -39,3 +39,17 @@ export function keysMapToShards(strategy: RecordDistribution | undefined): boole
 
 /** The sentence commands print when a key cannot be placed on a shard. */
 export const AUTO_NOTICE = 'The stream distributes records AUTO: Kinesis ignores partition keys, so a key\'s records may be in any shard'
+
+/**
+ * The stream's strategy from DescribeStreamSummary; when the call fails or the field is absent, the
+ * default (USER_PARTITION_KEY, `reported` false): callers behave as they did before AUTO existed.
+ */
+export async function readDistribution(kinesis: KinesisClient, streamName: string): Promise<DistributionInfo> {
+  const {DescribeStreamSummaryCommand} = await import('@aws-sdk/client-kinesis')
+  try {
+    const out = await kinesis.send(new DescribeStreamSummaryCommand({StreamName: streamName}))
+    return distributionOf(out?.StreamDescriptionSummary)
+  } catch {
+    return distributionOf(undefined)
+  }
+}

@@ -20,6 +20,18 @@ export const GET_RECORDS_MAX_BYTES = 10 * 1024 * 1024
 /** Shard iterators expire after five minutes. */
 export const ITERATOR_TTL_MS = 5 * 60 * 1000
 
+/**
+ * Enhanced fan-out (fixed): each registered consumer reads 2 MiB/s per shard of its own, apart
+ * from the shared 2 MiB/s of polling consumers; a SubscribeToShard subscription lasts 5 minutes;
+ * one SubscribeToShard call per second per consumer and shard (a new one within 5 s of the last
+ * gets ResourceInUseException); at most 20 registered consumers per stream. Sources: AWS docs
+ * "Develop enhanced fan-out consumers with dedicated throughput" and the quotas page, API reference
+ * SubscribeToShard and RegisterStreamConsumer; the @aws-sdk/client-kinesis 3.1141 models.
+ */
+export const EFO_CONSUMER_READ_BYTES_PER_SECOND = 2 * 1024 * 1024
+export const SUBSCRIPTION_TTL_MS = 5 * 60 * 1000
+export const MAX_CONSUMERS_PER_STREAM = 20
+
 /** PutRecords: records and bytes per call (fixed) on a stream with the default 1 MiB record size. */
 export const PUT_RECORDS_MAX_RECORDS = 500
 export const PUT_RECORDS_MAX_BYTES = 5 * 1024 * 1024

@@ -4,6 +4,7 @@
  * rest is spread evenly; without keys, from CloudWatch, that is the midpoint), and what each side
  * would carry. The same model and cut as `clickops scale --strategy targeted`.
  */
+import {keysMapToShards, type RecordDistribution} from '../kinesis/distribution.js'
 import {HEAT_HOT} from '../load/model.js'
 import type {ShardLoad} from '../load/types.js'
 import {buildProfiles} from './planner.js'
@@ -21,9 +22,13 @@ export interface SplitCandidate {
   hotKey?: string
 }
 
-/** The split candidate of `shard`, or undefined when it has nothing to split (one key, one hash). */
-export function splitCandidate(shard: ShardLoad, windowSeconds?: number): SplitCandidate | undefined {
-  const {hotKeys, perShard} = buildProfiles([shard], {basis: 'peak', targetUtilization: 1}, windowSeconds)
+/**
+ * The split candidate of `shard`, or undefined when it has nothing to split (one key, one hash). On an
+ * AUTO stream (`strategy`) keys do not sit at their hashes: the cut is the load's midpoint, unweighted,
+ * and no key is named as one no split relieves.
+ */
+export function splitCandidate(shard: ShardLoad, windowSeconds?: number, strategy?: RecordDistribution): SplitCandidate | undefined {
+  const {hotKeys, perShard} = buildProfiles([shard], {basis: 'peak', targetUtilization: 1}, windowSeconds, keysMapToShards(strategy))
   const p = perShard[0]
   const model = shardModel({...p, hotPoints: [], points: [...p.points, ...p.hotPoints]})
   // A target of 0 asks for the fewest parts allowed, two, balanced.
@@ -45,9 +50,9 @@ export function splitCandidate(shard: ShardLoad, windowSeconds?: number): SplitC
 }
 
 /** The hottest shard's split candidate when its peak is hot (80% of the shard limit or more). */
-export function hotShardCandidate(shards: readonly ShardLoad[], windowSeconds?: number): SplitCandidate | undefined {
+export function hotShardCandidate(shards: readonly ShardLoad[], windowSeconds?: number, strategy?: RecordDistribution): SplitCandidate | undefined {
   let hottest: ShardLoad | undefined
   for (const s of shards) if (hottest === undefined || s.peakUtilization > hottest.peakUtilization) hottest = s
   if (hottest === undefined || hottest.peakUtilization < HEAT_HOT || hottest.estimated) return undefined
-  return splitCandidate(hottest, windowSeconds)
+  return splitCandidate(hottest, windowSeconds, strategy)
 }

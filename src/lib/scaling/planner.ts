@@ -10,6 +10,7 @@
  * left out of the count. AWS's limits shape the steps: each call within [ceil(n/2), 2n], 10 calls
  * per rolling 24 h, 10,000 shards per stream, the account's shard quota.
  */
+import {AUTO_NOTICE, keysMapToShards, type RecordDistribution} from '../kinesis/distribution.js'
 import {hashKeyOf} from '../kinesis/hashkey.js'
 import {MAX_SHARDS_PER_STREAM, UPDATE_SHARD_COUNT_MAX_FACTOR} from '../kinesis/limits.js'
 import {utilization} from '../load/model.js'
@@ -28,6 +29,8 @@ export interface StreamFacts {
   openShardCount: number
   /** StreamCreationTimestamp, ISO-8601: a new stream is not scaled in before its load is known. */
   createdAt?: string
+  /** AUTO: partition keys do not pick shards, so no key is placed at its hash (distribution.ts). */
+  recordDistribution?: RecordDistribution
 }
 
 /** The account's shard quota and its use (DescribeLimits). */
@@ -191,7 +194,7 @@ function countFor(bytes: number, records: number, targetUtilization: number): nu
 const NO_KEYS: readonly KeyLoad[] = []
 
 /** Builds the projection profiles: for the decision (hot keys left out) and for display (everything). */
-export function buildProfiles(shards: readonly ShardLoad[], policy: Pick<ScalingPolicy, 'basis' | 'targetUtilization'>, windowSeconds?: number) {
+export function buildProfiles(shards: readonly ShardLoad[], policy: Pick<ScalingPolicy, 'basis' | 'targetUtilization'>, windowSeconds?: number, keysPlaced = true) {
   const ranges: RangeLoad[] = []
   const points: PointLoad[] = []
   const hotPoints: PointLoad[] = []
@@ -206,7 +209,8 @@ export function buildProfiles(shards: readonly ShardLoad[], policy: Pick<Scaling
     let restBytes = peak ? s.peakBytesPerSecond : s.bytesPerSecond
     let restRecords = peak ? s.peakRecordsPerSecond : s.recordsPerSecond
     // A key never carries more than its shard: the keys of a shard under the floor all stay in its spread.
-    const keys = s.topKeys === undefined || utilization(restBytes, restRecords) < floor ? NO_KEYS : s.topKeys
+    // On an AUTO stream a key's records land on any shard: its load is the shard's, spread like the rest.
+    const keys = !keysPlaced || s.topKeys === undefined || utilization(restBytes, restRecords) < floor ? NO_KEYS : s.topKeys
     for (const k of keys) {
       const kl = keyBasisLoad(k, s, policy.basis, windowSeconds)
       if (kl.bytes <= 0 && kl.records <= 0) continue
@@ -253,7 +257,7 @@ export interface ShardProfile {
 const NO_POINTS: readonly PointLoad[] = []
 
 /** The uniform plan: UpdateShardCount (UNIFORM_SCALING) steps to the smallest uniform count that fits. */
-export function planUniform(input: PlanInput, profiles: Profiles = buildProfiles(input.shards, input.policy, input.windowSeconds)): ScalingPlan {
+export function planUniform(input: PlanInput, profiles: Profiles = buildProfiles(input.shards, input.policy, input.windowSeconds, keysMapToShards(input.stream.recordDistribution))): ScalingPlan {
   const {now, policy, stream} = input
   const target = policy.targetUtilization
   const current = stream.openShardCount
@@ -536,7 +540,7 @@ export function describeEvent(e: ScalingEvent): string {
 export function planScaling(input: PlanInput): ScalingPlan {
   const strategy = input.policy.strategy
   if (strategy === 'uniform') return planUniform(input)
-  const profiles = buildProfiles(input.shards, input.policy, input.windowSeconds)
+  const profiles = buildProfiles(input.shards, input.policy, input.windowSeconds, keysMapToShards(input.stream.recordDistribution))
   const targeted = planTargeted(input, profiles)
   if (strategy === 'targeted' || input.stream.mode === 'ON_DEMAND') return targeted
   const uniform = planUniform(input, profiles)
@@ -628,7 +632,7 @@ export function describeHashKey(key: string): string {
 }
 
 /** The targeted plan: SplitShard of the shards over the target where their traffic is, MergeShards of adjacent cold ones. */
-export function planTargeted(input: PlanInput, profiles: Profiles = buildProfiles(input.shards, input.policy, input.windowSeconds)): ScalingPlan {
+export function planTargeted(input: PlanInput, profiles: Profiles = buildProfiles(input.shards, input.policy, input.windowSeconds, keysMapToShards(input.stream.recordDistribution))): ScalingPlan {
   const {now, policy, stream} = input
   const target = policy.targetUtilization
   const current = stream.openShardCount
@@ -819,6 +823,9 @@ function loadReasons(input: PlanInput, stats: CurrentStats, hotKeys: readonly Ho
   }
   if (input.shards.some((s) => s.estimated)) {
     reasons.push('Per-shard load is estimated from stream totals (shard-level metrics are off), so a hot shard cannot be seen; enable enhanced monitoring or use --source stream.')
+  }
+  if (!keysMapToShards(stream.recordDistribution) && input.shards.some((s) => (s.topKeys?.length ?? 0) > 0)) {
+    reasons.push(`${AUTO_NOTICE}: each shard's load is taken as spread over its range, and no key is held to one shard.`)
   }
   for (const k of hotKeys) {
     reasons.push(

@@ -8,6 +8,7 @@ import type {KinesisClient} from '@aws-sdk/client-kinesis'
 import {MAX_TAGS_PER_STREAM} from '../kinesis/limits.js'
 import {describeStreamSummary, listTags} from '../kinesis/status.js'
 import {formatHistory, HISTORY_TAG_KEY, parseHistory, type ScalingEvent} from './history.js'
+import {distributionOf} from '../kinesis/distribution.js'
 import type {AccountQuota, StreamFacts} from './planner.js'
 import * as Kinesis from '../aws/kinesis.js'
 
@@ -35,6 +36,7 @@ export async function describeStreamFacts(kinesis: KinesisClient, streamName: st
     status: summary.StreamStatus ?? 'UNKNOWN',
     streamName,
     ...(summary.StreamCreationTimestamp ? {createdAt: summary.StreamCreationTimestamp.toISOString()} : {}),
+    ...(distributionOf(summary).strategy === 'AUTO' ? {recordDistribution: 'AUTO' as const} : {}),
   }
 }
 

@@ -32,7 +32,12 @@ export interface FollowOptions extends SharedReaderOptions {
   selectChild?: (child: ChildShard) => boolean
   /** Children of a closed shard when GetRecords did not name them (e.g. from ListShards). */
   findChildren?: (shardId: string) => Promise<ChildShard[]>
+  /** How one shard is read (default readShard, GetRecords; subscribeShard for enhanced fan-out). */
+  shardReader?: ShardReader
 }
+
+/** Reads one shard as a sequence of batches: readShard's contract. */
+export type ShardReader = (options: ReadShardOptions) => AsyncGenerator<ShardBatch, void, undefined>
 
 export interface LaneState {
   shardId: string
@@ -95,7 +100,7 @@ export async function* followShards(options: FollowOptions): AsyncGenerator<Foll
   const startLane = (shardId: string, start: StartPosition, initial: boolean) => {
     started.add(shardId)
     planned.add(shardId)
-    const reader = readShard({
+    const reader = (options.shardReader ?? readShard)({
       clock,
       kinesis: options.kinesis,
       limit: options.limit,

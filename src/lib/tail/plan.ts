@@ -5,6 +5,7 @@
 import type {ChildShard, Shard} from '@aws-sdk/client-kinesis'
 
 import {ClickopsError, ExitCode, UsageError} from '../errors.js'
+import {AUTO_NOTICE, keysMapToShards, type RecordDistribution} from '../kinesis/distribution.js'
 import {hashKeyOf} from '../kinesis/hashkey.js'
 import {chainShardForSequence, descendantIds, hashChain, holdsHash, openShardForHash, rootShards} from '../kinesis/lineage.js'
 import {MAX_PARTITION_KEY_LENGTH} from '../kinesis/limits.js'
@@ -136,6 +137,20 @@ export function planTail(input: TailInput, now: Date): TailPlan {
   const plan: TailPlan = {follow, limit, partitionKey, start, until}
   if (input.allShards) plan.allShards = true
   return plan
+}
+
+/**
+ * The plan for a stream with this record distribution strategy (pure). On an AUTO stream Kinesis
+ * ignores partition keys, so a key's records may be in any shard: a key is then read from every
+ * shard and filtered, as with --all-shards, and `reason` says why (for stderr). A start at a
+ * sequence number stays on the one shard that holds it.
+ */
+export function planForDistribution(plan: TailPlan, strategy: RecordDistribution | undefined): {plan: TailPlan; reason?: string} {
+  if (plan.partitionKey === undefined || plan.allShards || keysMapToShards(strategy)) return {plan}
+  if (plan.start.kind === 'sequence') {
+    return {plan, reason: `${AUTO_NOTICE}; reading on from the shard that holds this sequence number only (start with --from to read every shard).`}
+  }
+  return {plan: {...plan, allShards: true}, reason: `${AUTO_NOTICE}: every shard is read and filtered by key ${plan.partitionKey}.`}
 }
 
 /** Where the readers start, given the stream's shards. */

@@ -11,8 +11,9 @@ import {asStreamNotFound, isNotFound} from '../kinesis/status.js'
 import {hashKeyOf} from '../kinesis/hashkey.js'
 import {hashChain, parentsOf, sequenceCandidates} from '../kinesis/lineage.js'
 import type {ReaderClock, ReaderEvent, ReaderPacing} from '../kinesis/reader.js'
-import {listShards} from '../kinesis/shards.js'
-import {followShards} from './follow.js'
+import {isOpen, listShards} from '../kinesis/shards.js'
+import {subscribeShard} from '../kinesis/subscriber.js'
+import {followShards, type ShardReader} from './follow.js'
 import type {TailStatus} from './format.js'
 import {readPlan, type ReadPlan, type TailPlan} from './plan.js'
 import {isAggregated, plainRecord, positionOf, userRecords, type TailRecord} from './records.js'
@@ -62,6 +63,12 @@ export interface TailOptions {
   targetName?: string
   /** Records per GetRecords call (default: 10,000 for one key, 1,000 per shard for the whole stream). */
   recordsPerCall?: number
+  /**
+   * Read through this registered consumer with SubscribeToShard (enhanced fan-out) instead of
+   * GetRecords; `kinesis` is a client with an HTTP/2 handler (Clients.kinesisEventStream). Every
+   * other part of tail (shards chosen, key filter, de-aggregation, resume positions) is the same.
+   */
+  efo?: {consumerArn: string; kinesis: KinesisClient; renewAfterMs?: number; closedCheckMs?: number}
 }
 
 /** Records per call when every shard is read and merged: bounds memory at shards × this. */
@@ -101,6 +108,8 @@ export async function tail(kinesis: KinesisClient, streamName: string, plan: Tai
       .filter((s) => parentsOf(s).includes(shardId))
       .map((s) => ({HashKeyRange: s.HashKeyRange, ParentShards: parentsOf(s), ShardId: s.ShardId}))
 
+  const shardReader = options.efo === undefined ? undefined : efoReader(options.efo, kinesis, streamName)
+
   const items = followShards({
     childStart: read.childStart,
     clock: options.clock,
@@ -116,6 +125,7 @@ export async function tail(kinesis: KinesisClient, streamName: string, plan: Tai
     planned: read.planned,
     random: options.random,
     selectChild: read.selectChild,
+    shardReader,
     signal: options.signal,
     stopAtTip: !plan.follow,
     streamName,
@@ -193,6 +203,33 @@ export async function tail(kinesis: KinesisClient, streamName: string, plan: Tai
   }
   if (options.signal?.aborted && summary.stoppedBy === 'tip') summary.stoppedBy = 'signal'
   return summary
+}
+
+/** Shard readers on SubscribeToShard, sharing one recent shard list to learn whether a shard closed. */
+function efoReader(efo: NonNullable<TailOptions['efo']>, kinesis: KinesisClient, streamName: string): ShardReader {
+  let listed: {at: number; shards: Promise<Shard[]>} | undefined
+  const isClosed = async (shardId: string): Promise<boolean> => {
+    const now = Date.now()
+    if (listed === undefined || now - listed.at > 1000) listed = {at: now, shards: listShards(kinesis, streamName)}
+    const shard = (await listed.shards).find((s) => s.ShardId === shardId)
+    return shard === undefined || !isOpen(shard)
+  }
+  return (o) =>
+    subscribeShard({
+      clock: o.clock,
+      closedCheckMs: efo.closedCheckMs,
+      consumerArn: efo.consumerArn,
+      isClosed,
+      kinesis: efo.kinesis,
+      onEvent: o.onEvent,
+      pacing: o.pacing,
+      random: o.random,
+      renewAfterMs: efo.renewAfterMs,
+      shardId: o.shardId,
+      signal: o.signal,
+      start: o.start,
+      stopAtTip: o.stopAtTip,
+    })
 }
 
 /**

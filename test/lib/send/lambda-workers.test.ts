@@ -7,7 +7,6 @@ import {checkConcurrency, estimateCost, expectedSeconds, lambdaInvoker, startLam
 import type {SendOutcome} from '../../../src/lib/send/run.js'
 
 const lambda = mockClient(LambdaClient)
-const never = new AbortController().signal
 
 /** One part's outcome: `n` events delivered, the slot moved on by `slots`. */
 function part(event: LambdaWorkerEvent, n: number, slots: number, count: number): SendOutcome {

@@ -1,8 +1,21 @@
 /**
  * The client factory. Each AWS SDK client is imported and created only when a command asks for it,
- * with adaptive retries, the AWS CLI's credential chain (or the embedded stack's fixed
- * credentials), and an HTTP/1.1 keep-alive handler for plain-http endpoints (the Kinesis client's
+ * with adaptive retries, one credential provider shared by every client of the run (the AWS CLI's
+ * chain, MFA codes asked through `options.mfaCode`; the embedded stack's fixed credentials
+ * locally), and an HTTP/1.1 keep-alive handler for plain-http endpoints (the Kinesis client's
  * default HTTP/2 handler fails there with ERR_HTTP2_ERROR).
+ *
+ * The pattern of src/lib/aws, for adding a service or a call:
+ * - One facade per service, `src/lib/aws/<service>.ts`: `createClient(config)` and one exported
+ *   function per call, `(client, input, options?) => client.send(new (await sdk()).XCommand(input), options)`,
+ *   the SDK loaded lazily inside (`const sdk = lazy(() => import('@aws-sdk/client-…'))`, facade.ts).
+ *   Only type imports of the SDK elsewhere in src/.
+ * - Each facade exports `ACTIONS`: every call's IAM actions, the call's own first
+ *   (`listShards: 'kinesis:ListShards'`). Register the table in actions.ts; the IAM policy test
+ *   and test/lib/aws/facades.test.ts read it (a call missing from the table fails them).
+ * - A new service: its facade, a line in FACADES (and NOT_LOCAL if the embedded stack lacks it)
+ *   below, a method on Clients, its endpoint env var in src/lib/target.ts.
+ * - Call sites: `import * as Kinesis from '../aws/kinesis.js'` then `Kinesis.listShards(kinesis, {...})`.
  */
 import type {APIGatewayClient} from './apigateway.js'
 import type {CloudWatchClient} from './cloudwatch.js'

@@ -98,8 +98,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       localEndpoints = ensured.endpoints
       target.endpoints.kinesis = ensured.endpoints.kinesis
     }
-    const {createClients} = await import('../lib/aws/clients.js')
-    const clients = createClients(target)
+    const [{createClients}, {mfaCodePrompt}] = await Promise.all([import('../lib/aws/clients.js'), import('./mfa.js')])
+    const clients = createClients(target, {mfaCode: mfaCodePrompt()})
     const region = await clients.region()
     this.note(describeTarget(target, region))
     this.connection = {clients, localEndpoints, region, stream: this.flags.stream, target}

@@ -8,8 +8,8 @@
  *
  * This module must not import ink, React or oclif (a test checks the bundle's inputs).
  */
-import {CloudWatchClient} from '@aws-sdk/client-cloudwatch'
-import {KinesisClient} from '@aws-sdk/client-kinesis'
+import * as CloudWatch from '../aws/cloudwatch.js'
+import * as Kinesis from '../aws/kinesis.js'
 
 import {baseConfig} from '../aws/clients.js'
 import {toClickopsError} from '../errors.js'
@@ -39,8 +39,8 @@ export async function handler(_event: unknown, context: LambdaContextLike = {}):
     const resolved = resolveTarget({target: config.target}, process.env)
     // Only the two clients a scale check uses (the bundle carries no other SDK client).
     clients ??= {
-      cloudwatch: config.source === 'cloudwatch' ? new CloudWatchClient(await baseConfig(resolved, 'cloudwatch')) : undefined,
-      kinesis: new KinesisClient(await baseConfig(resolved, 'kinesis')),
+      cloudwatch: config.source === 'cloudwatch' ? await CloudWatch.createClient(await baseConfig(resolved, 'cloudwatch')) : undefined,
+      kinesis: await Kinesis.createClient(await baseConfig(resolved, 'kinesis')),
     }
     const {cloudwatch, kinesis} = clients
     const region = await kinesis.config.region()

@@ -1,8 +1,21 @@
 /**
  * The client factory. Each AWS SDK client is imported and created only when a command asks for it,
- * with adaptive retries, the AWS CLI's credential chain (or the embedded stack's fixed
- * credentials), and an HTTP/1.1 keep-alive handler for plain-http endpoints (the Kinesis client's
+ * with adaptive retries, one credential provider shared by every client of the run (the AWS CLI's
+ * chain, MFA codes asked through `options.mfaCode`; the embedded stack's fixed credentials
+ * locally), and an HTTP/1.1 keep-alive handler for plain-http endpoints (the Kinesis client's
  * default HTTP/2 handler fails there with ERR_HTTP2_ERROR).
+ *
+ * The pattern of src/lib/aws, for adding a service or a call:
+ * - One facade per service, `src/lib/aws/<service>.ts`: `createClient(config)` and one exported
+ *   function per call, `(client, input, options?) => client.send(new (await sdk()).XCommand(input), options)`,
+ *   the SDK loaded lazily inside (`const sdk = lazy(() => import('@aws-sdk/client-…'))`, facade.ts).
+ *   Only type imports of the SDK elsewhere in src/.
+ * - Each facade exports `ACTIONS`: every call's IAM actions, the call's own first
+ *   (`listShards: 'kinesis:ListShards'`). Register the table in actions.ts; the IAM policy test
+ *   and test/lib/aws/facades.test.ts read it (a call missing from the table fails them).
+ * - A new service: its facade, a line in FACADES (and NOT_LOCAL if the embedded stack lacks it)
+ *   below, a method on Clients, its endpoint env var in src/lib/target.ts.
+ * - Call sites: `import * as Kinesis from '../aws/kinesis.js'` then `Kinesis.listShards(kinesis, {...})`.
  */
 import type {APIGatewayClient} from './apigateway.js'
 import type {CloudWatchClient} from './cloudwatch.js'
@@ -26,7 +39,16 @@ export interface ClientOptions {
   maxSockets?: number
   /** Per-request timeout in ms (default 30 s). */
   requestTimeout?: number
+  /**
+   * Asks the user for the current code of the MFA device `serial`, for profiles that assume a role
+   * with `mfa_serial` (as the AWS CLI does). Give it only when the session is interactive; without it
+   * such a profile fails with a ClickopsError that says so.
+   */
+  mfaCode?: (serial: string) => Promise<string>
 }
+
+/** Resolves credentials; shared by every client of one `createClients`. */
+export type CredentialProvider = () => Promise<{accessKeyId: string; secretAccessKey: string; sessionToken?: string; expiration?: Date}>
 
 export interface Clients {
   readonly target: Target
@@ -51,8 +73,8 @@ export function silenceSdkNodeWarning(env: NodeJS.ProcessEnv = process.env): voi
   env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 }
 
-/** The configuration shared by every client; exported for tests. */
-export async function baseConfig(target: Target, service: Service, options: ClientOptions = {}) {
+/** The configuration shared by every client; exported for tests. `credentials`: the run's shared provider (target aws). */
+export async function baseConfig(target: Target, service: Service, options: ClientOptions = {}, credentials?: CredentialProvider) {
   silenceSdkNodeWarning()
   const endpoint = target.endpoints[service]
   const config: Record<string, unknown> = {
@@ -63,8 +85,9 @@ export async function baseConfig(target: Target, service: Service, options: Clie
   if (endpoint !== undefined) config.endpoint = endpoint
   if (target.kind === 'local') {
     config.credentials = {...LOCAL_CREDENTIALS}
-  } else if (target.profile !== undefined) {
-    config.profile = target.profile
+  } else {
+    if (target.profile !== undefined) config.profile = target.profile
+    if (credentials !== undefined) config.credentials = credentials
   }
   if (endpoint?.startsWith('http://')) {
     const [{NodeHttpHandler}, http, https] = await Promise.all([
@@ -121,6 +144,27 @@ export async function eventStreamHandler(options: {emulator: boolean; requestTim
   return handler
 }
 
+/** Each service's facade module (loaded with the first client of that service). */
+const FACADES = {
+  apigateway: () => import('./apigateway.js'),
+  cloudwatch: () => import('./cloudwatch.js'),
+  iam: () => import('./iam.js'),
+  kinesis: () => import('./kinesis.js'),
+  wafv2: () => import('./wafv2.js'),
+} satisfies Partial<Record<Service, () => Promise<{createClient(config: never): Promise<unknown>}>>>
+type FacadeService = keyof typeof FACADES
+interface ClientTypes {
+  apigateway: APIGatewayClient
+  cloudwatch: CloudWatchClient
+  iam: IAMClient
+  kinesis: KinesisClient
+  wafv2: WAFV2Client
+}
+type ClientOf<S extends FacadeService> = ClientTypes[S]
+
+/** Services the embedded stack does not run: their clients need an endpoint given for target local. */
+const NOT_LOCAL: Partial<Record<FacadeService, string>> = {apigateway: 'API Gateway', cloudwatch: 'CloudWatch', iam: 'IAM', wafv2: 'AWS WAF'}
+
 function requireEndpointOnLocal(target: Target, service: Service, what: string): void {
   if (target.kind === 'local' && target.endpoints[service] === undefined) {
     throw new ClickopsError(`${what} is not part of the embedded local stack.`, {
@@ -130,7 +174,31 @@ function requireEndpointOnLocal(target: Target, service: Service, what: string):
   }
 }
 
+/** The error for a profile that needs an MFA code when nobody can be asked for one. */
+export function mfaNotInteractiveError(serial: string, profile: string | undefined): ClickopsError {
+  return new ClickopsError(`The AWS profile${profile ? ` "${profile}"` : ''} needs a code from the MFA device ${serial}, and this session is not interactive.`, {
+    exitCode: ExitCode.AWS,
+    hint: 'Run the command in a terminal to be asked for the code, or use credentials that need none (e.g. AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN from `aws sts get-session-token`).',
+  })
+}
+
+/**
+ * The AWS CLI's credential chain (environment, SSO, shared files with role assumption, process,
+ * web identity, container and instance metadata), resolved once for all clients of a run and
+ * refreshed before it expires; `mfa_serial` profiles ask `options.mfaCode` for the code.
+ */
+export async function sharedCredentials(target: Target, options: ClientOptions = {}): Promise<CredentialProvider> {
+  const {fromNodeProviderChain} = await import('@aws-sdk/credential-providers')
+  const ask = options.mfaCode ?? (async (serial: string) => Promise.reject(mfaNotInteractiveError(serial, target.profile)))
+  return fromNodeProviderChain({mfaCodeProvider: ask, ...(target.profile === undefined ? {} : {profile: target.profile})})
+}
+
 export function createClients(target: Target, options: ClientOptions = {}): Clients {
+  let credentials: Promise<CredentialProvider | undefined> | undefined
+  const configFor = (service: Service) => {
+    credentials ??= target.kind === 'local' ? Promise.resolve(undefined) : sharedCredentials(target, options)
+    return credentials.then((shared) => baseConfig(target, service, options, shared))
+  }
   const cache = new Map<Service, Promise<{destroy(): void; config: {region: () => Promise<string>}}>>()
 
   function memo<T>(service: Service, make: () => Promise<T>): Promise<T> {
@@ -142,60 +210,44 @@ export function createClients(target: Target, options: ClientOptions = {}): Clie
     return p as Promise<T>
   }
 
+  function client<S extends FacadeService>(service: S): Promise<ClientOf<S>> {
+    return memo<ClientOf<S>>(service, async () => {
+      const what = NOT_LOCAL[service]
+      if (what !== undefined) requireEndpointOnLocal(target, service, what)
+      const [facade, config] = await Promise.all([FACADES[service](), configFor(service)])
+      return (await (facade.createClient as (config: unknown) => Promise<unknown>)(config)) as ClientOf<S>
+    })
+  }
+
   const clients: Clients = {
     target,
-    kinesis: () =>
-      memo('kinesis', async () => {
-        const [facade, config] = await Promise.all([import('./kinesis.js'), baseConfig(target, 'kinesis', options)])
-        return facade.createClient(config)
-      }),
+    kinesis: () => client('kinesis'),
+    cloudwatch: () => client('cloudwatch'),
+    apiGateway: () => client('apigateway'),
+    iam: () => client('iam'),
+    wafv2: () => client('wafv2'),
     kinesisEventStream: () =>
       memo('kinesis-h2' as Service, async () => {
-        const [{KinesisClient}, config] = await Promise.all([import('@aws-sdk/client-kinesis'), baseConfig(target, 'kinesis', options)])
-        const endpoint = target.endpoints.kinesis
-        if (endpoint !== undefined) config.requestHandler = await eventStreamHandler({emulator: true})
-        return new KinesisClient(config)
-      }),
-    cloudwatch: () =>
-      memo('cloudwatch', async () => {
-        requireEndpointOnLocal(target, 'cloudwatch', 'CloudWatch')
-        const [facade, config] = await Promise.all([import('./cloudwatch.js'), baseConfig(target, 'cloudwatch', options)])
-        return facade.createClient(config)
-      }),
-    apiGateway: () =>
-      memo('apigateway', async () => {
-        requireEndpointOnLocal(target, 'apigateway', 'API Gateway')
-        const [facade, config] = await Promise.all([import('./apigateway.js'), baseConfig(target, 'apigateway', options)])
-        return facade.createClient(config)
-      }),
-    iam: () =>
-      memo('iam', async () => {
-        requireEndpointOnLocal(target, 'iam', 'IAM')
-        const [facade, config] = await Promise.all([import('./iam.js'), baseConfig(target, 'iam', options)])
-        return facade.createClient(config)
-      }),
-    wafv2: () =>
-      memo('wafv2', async () => {
-        requireEndpointOnLocal(target, 'wafv2', 'AWS WAF')
-        const [facade, config] = await Promise.all([import('./wafv2.js'), baseConfig(target, 'wafv2', options)])
+        const [facade, config] = await Promise.all([import('./kinesis.js'), configFor('kinesis')])
+        if (target.endpoints.kinesis !== undefined) config.requestHandler = await eventStreamHandler({emulator: true})
         return facade.createClient(config)
       }),
     lambda: () =>
       memo('lambda', async () => {
         requireEndpointOnLocal(target, 'lambda', 'AWS Lambda')
-        const [{LambdaClient}, config] = await Promise.all([import('@aws-sdk/client-lambda'), baseConfig(target, 'lambda', options)])
+        const [{LambdaClient}, config] = await Promise.all([import('@aws-sdk/client-lambda'), configFor('lambda')])
         return new LambdaClient(config)
       }),
     scheduler: () =>
       memo('scheduler', async () => {
         requireEndpointOnLocal(target, 'scheduler', 'EventBridge Scheduler')
-        const [{SchedulerClient}, config] = await Promise.all([import('@aws-sdk/client-scheduler'), baseConfig(target, 'scheduler', options)])
+        const [{SchedulerClient}, config] = await Promise.all([import('@aws-sdk/client-scheduler'), configFor('scheduler')])
         return new SchedulerClient(config)
       }),
     logs: () =>
       memo('logs', async () => {
         requireEndpointOnLocal(target, 'logs', 'CloudWatch Logs')
-        const [{CloudWatchLogsClient}, config] = await Promise.all([import('@aws-sdk/client-cloudwatch-logs'), baseConfig(target, 'logs', options)])
+        const [{CloudWatchLogsClient}, config] = await Promise.all([import('@aws-sdk/client-cloudwatch-logs'), configFor('logs')])
         return new CloudWatchLogsClient(config)
       }),
     async region() {

@@ -11,7 +11,10 @@ export const ACTIONS = {
   createStream: ['kinesis:CreateStream', 'kinesis:AddTagsToStream'],
   decreaseStreamRetentionPeriod: 'kinesis:DecreaseStreamRetentionPeriod',
   deleteStream: 'kinesis:DeleteStream',
+  deregisterStreamConsumer: 'kinesis:DeregisterStreamConsumer',
+  describeAccountSettings: 'kinesis:DescribeAccountSettings',
   describeLimits: 'kinesis:DescribeLimits',
+  describeStreamConsumer: 'kinesis:DescribeStreamConsumer',
   describeStreamSummary: 'kinesis:DescribeStreamSummary',
   disableEnhancedMonitoring: 'kinesis:DisableEnhancedMonitoring',
   enableEnhancedMonitoring: 'kinesis:EnableEnhancedMonitoring',
@@ -19,12 +22,15 @@ export const ACTIONS = {
   getShardIterator: 'kinesis:GetShardIterator',
   increaseStreamRetentionPeriod: 'kinesis:IncreaseStreamRetentionPeriod',
   listShards: 'kinesis:ListShards',
+  listStreamConsumers: 'kinesis:ListStreamConsumers',
   listTagsForStream: 'kinesis:ListTagsForStream',
   mergeShards: 'kinesis:MergeShards',
   putRecord: 'kinesis:PutRecord',
   putRecords: 'kinesis:PutRecords',
+  registerStreamConsumer: 'kinesis:RegisterStreamConsumer',
   splitShard: 'kinesis:SplitShard',
   startStreamEncryption: 'kinesis:StartStreamEncryption',
+  subscribeToShard: 'kinesis:SubscribeToShard',
   stopStreamEncryption: 'kinesis:StopStreamEncryption',
   updateShardCount: 'kinesis:UpdateShardCount',
   updateMaxRecordSize: 'kinesis:UpdateMaxRecordSize',
@@ -56,3 +62,9 @@ export const stopStreamEncryption = async (c: KinesisClient, input: k.StopStream
 export const updateShardCount = async (c: KinesisClient, input: k.UpdateShardCountCommandInput) => c.send(new (await sdk()).UpdateShardCountCommand(input))
 export const updateMaxRecordSize = async (c: KinesisClient, input: k.UpdateMaxRecordSizeCommandInput) => c.send(new (await sdk()).UpdateMaxRecordSizeCommand(input))
 export const updateStreamMode = async (c: KinesisClient, input: k.UpdateStreamModeCommandInput) => c.send(new (await sdk()).UpdateStreamModeCommand(input))
+export const deregisterStreamConsumer = async (c: KinesisClient, input: k.DeregisterStreamConsumerCommandInput, options?: CallOptions) => c.send(new (await sdk()).DeregisterStreamConsumerCommand(input), options)
+export const describeAccountSettings = async (c: KinesisClient, input: k.DescribeAccountSettingsCommandInput = {}, options?: CallOptions) => c.send(new (await sdk()).DescribeAccountSettingsCommand(input), options)
+export const describeStreamConsumer = async (c: KinesisClient, input: k.DescribeStreamConsumerCommandInput, options?: CallOptions) => c.send(new (await sdk()).DescribeStreamConsumerCommand(input), options)
+export const listStreamConsumers = async (c: KinesisClient, input: k.ListStreamConsumersCommandInput, options?: CallOptions) => c.send(new (await sdk()).ListStreamConsumersCommand(input), options)
+export const registerStreamConsumer = async (c: KinesisClient, input: k.RegisterStreamConsumerCommandInput, options?: CallOptions) => c.send(new (await sdk()).RegisterStreamConsumerCommand(input), options)
+export const subscribeToShard = async (c: KinesisClient, input: k.SubscribeToShardCommandInput, options?: CallOptions) => c.send(new (await sdk()).SubscribeToShardCommand(input), options)

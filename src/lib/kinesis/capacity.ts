@@ -24,6 +24,7 @@
 import type {KinesisClient, StreamDescriptionSummary} from '@aws-sdk/client-kinesis'
 
 import {isNetworkError} from '../errors.js'
+import * as Kinesis from '../aws/kinesis.js'
 
 export type CapacityMode = 'provisioned' | 'on-demand-standard' | 'on-demand-advantage'
 
@@ -79,10 +80,8 @@ export function capacityOf(summary: Pick<StreamDescriptionSummary, 'StreamModeDe
  * it. An unreachable endpoint still throws.
  */
 export async function readAccountSettings(kinesis: KinesisClient): Promise<AccountSettings> {
-  // The SDK only when called: the labels below are imported by commands at load.
-  const {DescribeAccountSettingsCommand} = await import('@aws-sdk/client-kinesis')
   try {
-    const out = await kinesis.send(new DescribeAccountSettingsCommand({}))
+    const out = await Kinesis.describeAccountSettings(kinesis, {})
     const c = out.MinimumThroughputBillingCommitment
     return {
       commitment: c?.Status ?? 'DISABLED',

@@ -1,5 +1,6 @@
 /** The stream's registered enhanced fan-out consumers (ListStreamConsumers, every page). */
 import type {KinesisClient} from '@aws-sdk/client-kinesis'
+import * as Kinesis from '../aws/kinesis.js'
 
 export interface RegisteredConsumer {
   consumerName: string
@@ -11,12 +12,11 @@ export interface RegisteredConsumer {
 
 /** ListStreamConsumers takes the stream's ARN on every page, with NextToken on later ones. */
 export async function listRegisteredConsumers(kinesis: KinesisClient, streamArn: string, signal?: AbortSignal): Promise<RegisteredConsumer[]> {
-  const {ListStreamConsumersCommand} = await import('@aws-sdk/client-kinesis')
   const consumers: RegisteredConsumer[] = []
   let nextToken: string | undefined
   do {
     signal?.throwIfAborted()
-    const page = await kinesis.send(new ListStreamConsumersCommand({NextToken: nextToken, StreamARN: streamArn}), {abortSignal: signal})
+    const page = await Kinesis.listStreamConsumers(kinesis, {NextToken: nextToken, StreamARN: streamArn}, {abortSignal: signal})
     for (const c of page.Consumers ?? []) {
       consumers.push({
         consumerArn: c.ConsumerARN ?? '',

@@ -17,6 +17,7 @@
  * field: a stream that does not report it is treated as USER_PARTITION_KEY, as before.
  */
 import type {KinesisClient, StreamDescriptionSummary} from '@aws-sdk/client-kinesis'
+import * as Kinesis from '../aws/kinesis.js'
 
 export type RecordDistribution = 'USER_PARTITION_KEY' | 'AUTO'
 
@@ -45,9 +46,8 @@ export const AUTO_NOTICE = 'The stream distributes records AUTO: Kinesis ignores
  * default (USER_PARTITION_KEY, `reported` false): callers behave as they did before AUTO existed.
  */
 export async function readDistribution(kinesis: KinesisClient, streamName: string): Promise<DistributionInfo> {
-  const {DescribeStreamSummaryCommand} = await import('@aws-sdk/client-kinesis')
   try {
-    const out = await kinesis.send(new DescribeStreamSummaryCommand({StreamName: streamName}))
+    const out = await Kinesis.describeStreamSummary(kinesis, {StreamName: streamName})
     return distributionOf(out?.StreamDescriptionSummary)
   } catch {
     return distributionOf(undefined)

@@ -20,10 +20,11 @@
  * - Backpressure: the next event is taken from the stream only when the caller asks for the next
  *   batch (HTTP/2 flow control holds the rest at the service).
  */
-import {SubscribeToShardCommand, type KinesisClient, type StartingPosition, type SubscribeToShardEvent} from '@aws-sdk/client-kinesis'
+import type {KinesisClient, type StartingPosition, type SubscribeToShardEvent} from '@aws-sdk/client-kinesis'
 
 import {SUBSCRIPTION_TTL_MS} from './limits.js'
 import {DEFAULT_PACING, isThrottle, isTransient, systemClock, type ReaderClock, type ReaderEvent, type ReaderPacing, type ShardBatch, type StartPosition} from './reader.js'
+import * as Kinesis from '../aws/kinesis.js'
 
 /** Renewed this long after a subscription began: half a minute before the service ends it. */
 export const RENEW_AFTER_MS = SUBSCRIPTION_TTL_MS - 30_000
@@ -132,7 +133,7 @@ export async function* subscribeShard(options: SubscribeShardOptions): AsyncGene
     try {
       let stream: AsyncIterable<Record<string, unknown>> | undefined
       try {
-        const out = await kinesis.send(new SubscribeToShardCommand({ConsumerARN: consumerArn, ShardId: shardId, StartingPosition: startingPosition(position)}), {
+        const out = await Kinesis.subscribeToShard(kinesis, {ConsumerARN: consumerArn, ShardId: shardId, StartingPosition: startingPosition(position)}, {
           abortSignal: subscription.signal,
         })
         stream = out.EventStream as AsyncIterable<Record<string, unknown>> | undefined

@@ -5,10 +5,6 @@
  * tail was killed) costs money: staleTailConsumers finds those of this host whose process is gone.
  */
 import {
-  DeregisterStreamConsumerCommand,
-  DescribeStreamConsumerCommand,
-  ListStreamConsumersCommand,
-  RegisterStreamConsumerCommand,
   type Consumer,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis'
@@ -16,6 +12,7 @@ import {
 import {ClickopsError, ExitCode, UsageError} from '../errors.js'
 import {MAX_CONSUMERS_PER_STREAM} from '../kinesis/limits.js'
 import {systemClock, type ReaderClock} from '../kinesis/reader.js'
+import * as Kinesis from '../aws/kinesis.js'
 
 export const TAIL_CONSUMER_PREFIX = 'clickops-tail-'
 /** ConsumerName: 1 to 128 characters of [a-zA-Z0-9_.-]. */
@@ -59,7 +56,7 @@ export async function listConsumers(kinesis: KinesisClient, streamArn: string): 
   const out: Consumer[] = []
   let token: string | undefined
   do {
-    const page = await kinesis.send(new ListStreamConsumersCommand(token === undefined ? {StreamARN: streamArn} : {NextToken: token, StreamARN: streamArn}))
+    const page = await Kinesis.listStreamConsumers(kinesis, token === undefined ? {StreamARN: streamArn} : {NextToken: token, StreamARN: streamArn})
     out.push(...(page.Consumers ?? []))
     token = page.NextToken ?? undefined
   } while (token)
@@ -92,7 +89,7 @@ export async function registerTailConsumer(kinesis: KinesisClient, streamArn: st
   let arn: string | undefined
   while (arn === undefined) {
     try {
-      arn = (await kinesis.send(new RegisterStreamConsumerCommand({ConsumerName: name, StreamARN: streamArn}))).Consumer!.ConsumerARN!
+      arn = (await Kinesis.registerStreamConsumer(kinesis, {ConsumerName: name, StreamARN: streamArn})).Consumer!.ConsumerARN!
     } catch (error) {
       const e = error as {name?: string; message?: string}
       if (e.name === 'LimitExceededException') {
@@ -140,7 +137,7 @@ export async function reuseConsumer(kinesis: KinesisClient, streamArn: string, n
 
 export async function deregisterConsumer(kinesis: KinesisClient, consumerArn: string): Promise<void> {
   try {
-    await kinesis.send(new DeregisterStreamConsumerCommand({ConsumerARN: consumerArn}))
+    await Kinesis.deregisterStreamConsumer(kinesis, {ConsumerARN: consumerArn})
   } catch (error) {
     if ((error as {name?: string}).name !== 'ResourceNotFoundException') throw error
   }
@@ -164,7 +161,7 @@ async function waitActive(kinesis: KinesisClient, consumerArn: string, name: str
   const clock = options.clock ?? systemClock
   const deadline = clock.now() + (options.activeTimeoutMs ?? 60_000)
   for (let delay = 200; ; delay = Math.min(delay * 2, 2000)) {
-    const status = (await kinesis.send(new DescribeStreamConsumerCommand({ConsumerARN: consumerArn}))).ConsumerDescription?.ConsumerStatus
+    const status = (await Kinesis.describeStreamConsumer(kinesis, {ConsumerARN: consumerArn})).ConsumerDescription?.ConsumerStatus
     if (status === 'ACTIVE') return
     if (status === 'DELETING') throw new ClickopsError(`Consumer "${name}" is being deleted.`, {exitCode: ExitCode.AWS, hint: 'Run the tail again in a few seconds.'})
     if (options.signal?.aborted) throw new ClickopsError(`Interrupted while consumer "${name}" was being registered.`, {exitCode: ExitCode.INTERRUPTED})

@@ -22,14 +22,14 @@ export async function openSink(spec: DestinationSpec, credentials?: WorkerCreden
     const {apiSink} = await import('../api-sink.js')
     return {close() {}, sink: apiSink({apiKey: spec.apiKey, batchUrl: spec.batchUrl})}
   }
-  const [{KinesisClient}, {baseConfig}, {kinesisSink}] = await Promise.all([
-    import('@aws-sdk/client-kinesis'),
+  const [Kinesis, {baseConfig}, {kinesisSink}] = await Promise.all([
+    import('../../aws/kinesis.js'),
     import('../../aws/clients.js'),
     import('../kinesis-sink.js'),
   ])
   const config = await baseConfig(spec.target, 'kinesis')
   if (credentials) config.credentials = {...credentials, expiration: credentials.expiration ? new Date(credentials.expiration) : undefined}
-  const client = new KinesisClient(config)
+  const client = await Kinesis.createClient(config)
   return {close: () => client.destroy(), sink: kinesisSink(client, {maxRecordSizeInKiB: spec.maxRecordSizeInKiB, streamName: spec.stream, target: spec.target.kind})}
 }
 

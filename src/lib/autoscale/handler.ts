@@ -9,6 +9,8 @@
  * This module must not import ink, React or oclif (a test checks the bundle's inputs).
  */
 import * as CloudWatch from '../aws/cloudwatch.js'
+import type {CloudWatchClient} from '../aws/cloudwatch.js'
+import type {KinesisClient} from '../aws/kinesis.js'
 import * as Kinesis from '../aws/kinesis.js'
 
 import {baseConfig} from '../aws/clients.js'

@@ -20,7 +20,7 @@
  * - Backpressure: the next event is taken from the stream only when the caller asks for the next
  *   batch (HTTP/2 flow control holds the rest at the service).
  */
-import type {KinesisClient, type StartingPosition, type SubscribeToShardEvent} from '@aws-sdk/client-kinesis'
+import type {KinesisClient, StartingPosition, SubscribeToShardEvent} from '@aws-sdk/client-kinesis'
 
 import {SUBSCRIPTION_TTL_MS} from './limits.js'
 import {DEFAULT_PACING, isThrottle, isTransient, systemClock, type ReaderClock, type ReaderEvent, type ReaderPacing, type ShardBatch, type StartPosition} from './reader.js'

@@ -4,9 +4,9 @@
  * ends. A consumer is billed per consumer-shard-hour while it is registered, so one left behind (the
  * tail was killed) costs money: staleTailConsumers finds those of this host whose process is gone.
  */
-import {
-  type Consumer,
-  type KinesisClient,
+import type {
+  Consumer,
+  KinesisClient,
 } from '@aws-sdk/client-kinesis'
 
 import {ClickopsError, ExitCode, UsageError} from '../errors.js'

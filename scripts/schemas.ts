@@ -18,6 +18,7 @@ export const CONTRACTS = {
   demo: {file: 'src/commands/demo.ts', type: 'DemoResult'},
   destroy: {file: 'src/commands/destroy.ts', type: 'DestroyResult'},
   heat: {file: 'src/commands/heat.ts', type: 'HeatResult'},
+  lag: {file: 'src/commands/lag.ts', type: 'LagResult'},
   'local down': {file: 'src/commands/local/down.ts', type: 'LocalDownResult'},
   'local status': {file: 'src/commands/local/status.ts', type: 'LocalStatusResult'},
   'local up': {file: 'src/commands/local/up.ts', type: 'LocalUpResult'},

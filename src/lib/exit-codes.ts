@@ -15,8 +15,8 @@ export const EXIT_CODE_MEANINGS: Record<ExitCodeName, string> = {
   PARTIAL_FAILURE: '`send`: some events failed permanently',
   SCALED: '`scale`: the change was applied',
   WOULD_SCALE: '`scale --dry-run`: a change would be made',
-  BLOCKED: '`scale`: a change is needed but blocked (cooldown, 24 h budget, quota, on-demand, change in progress)',
-  LAGGING: '`lag`: a consumer is further behind than --max-lag',
+  BLOCKED: '`scale`: a change is needed but blocked (cooldown, 24 h budget, quota, on-demand, change in progress, consumer lag for a scale-in)',
+  LAGGING: "`lag`: a consumer's lag now is above `--max-lag`",
   INTERRUPTED: 'interrupted (Ctrl-C)',
 }
 

@@ -43,6 +43,7 @@ describe('JSON contract of every command (schemas/*.json)', function () {
   check('provision', ['provision', '--stream', STREAM, '--shards', '2'])
   check('send', ['send', '--stream', STREAM, '--count', '50', '--rate', '0'])
   check('heat', ['heat', '--stream', STREAM, '--window', '2m'])
+  check('lag', ['lag', '--stream', STREAM])
   check('scale', ['scale', '--stream', STREAM, '--dry-run', '--window', '2m'], [0, 11, 12])
   check('scale backtest', ['scale', 'backtest', '--synthetic', 'diurnal,minutes=120'])
 

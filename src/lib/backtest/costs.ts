@@ -32,14 +32,24 @@ export function updateShardCountMs(from: number, to: number, fixedMs?: number): 
   return updateShardCountBaseMs + Math.floor(Math.max(from, to) / updateShardCountPerShards) * updateShardCountPerStepMs
 }
 
-export const PRICES = {
+/** The prices a backtest uses, in USD (from the one price table). */
+export interface BacktestPrices {
+  shardHour: number
+  putPayloadUnitsPerMillion: number
+  /** Bytes of one PUT payload unit. */
+  putPayloadUnitBytes: number
+  onDemandStreamHour: number
+  onDemandPerGB: number
+}
+
+export const PRICES: Readonly<BacktestPrices> = {
   shardHour: DEFAULT_PRICES.provisioned.shardHour,
   putPayloadUnitsPerMillion: DEFAULT_PRICES.provisioned.putPayloadUnitsPerMillion,
   /** Bytes of one PUT payload unit. */
   putPayloadUnitBytes: PUT_PAYLOAD_UNIT_BYTES,
   onDemandStreamHour: DEFAULT_PRICES.onDemandStandard.streamHour,
   onDemandPerGB: DEFAULT_PRICES.onDemandStandard.ingestPerGB,
-} as const
+}
 
 /** PUT payload units of one shard-minute: each record rounded up to 25 KB (taken at the minute's mean size). */
 export function putPayloadUnits(bytes: number, records: number): number {

@@ -19,7 +19,7 @@ import type {KeyLoad, ShardLoad} from '../load/types.js'
 import {budgetAt, formatHistory, parseHistory, type ScalingEvent} from '../scaling/history.js'
 import {planScaling, type PlanInput, type ScalingPlan} from '../scaling/planner.js'
 import type {ScalingPolicy} from '../scaling/policy.js'
-import {PRICES, putPayloadUnits, RESHARD_TIME, updateShardCountMs} from './costs.js'
+import {PRICES, putPayloadUnits, RESHARD_TIME, updateShardCountMs, type BacktestPrices} from './costs.js'
 import {applyMerge, applySplit, layoutOf, projectMinute, ShardIds, uniformLayout, type MinuteLoad, type SimShard} from './layout.js'
 import {alarmPolicy} from './peers/alarm.js'
 import {averagePolicy} from './peers/average.js'
@@ -100,7 +100,7 @@ export interface BacktestReport {
   checkEveryMs: number
   /** The trace's own throttles beside the model's on the trace's own layout: a check of the model. */
   recorded: {minutesWithThrottles: number; throttledRecords: number; modelMinutesOverLimit: number; modelThrottledRecords: number; shardHours: number}
-  assumptions: {reshardTime: typeof RESHARD_TIME & {fixedUpdateShardCountMs?: number}; prices: typeof PRICES & {shardHourUsed: number}}
+  assumptions: {reshardTime: typeof RESHARD_TIME & {fixedUpdateShardCountMs?: number}; prices: BacktestPrices & {shardHourUsed: number}}
   /** Per series point: its start (ISO), the stream's load in shards' worth (total ÷ one shard's limit, the highest minute). */
   series: {minutesPerPoint: number; t: string[]; load: number[]}
   policies: PolicyResult[]

@@ -15,7 +15,7 @@ import {sharedKinesisLocal, uniqueStreamName, type KinesisLocal} from '../helper
  */
 async function destroyOnTerminal(env: Record<string, string>, stream: string, keys: string): Promise<{code: number | null; screen: string}> {
   const command = ['exec', process.execPath, BIN, 'destroy', '--stream', stream].join(' ')
-  const child = spawn('script', ['-qfec', command, '/dev/null'], {env: isolatedEnv(env) as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe']})
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {env: isolatedEnv({...env, CI: undefined} as never) as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe']})
   let screen = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => (screen += d))
   const closed = new Promise<number | null>((resolve) => child.once('close', resolve))

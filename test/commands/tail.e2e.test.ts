@@ -115,7 +115,7 @@ describe('clickops tail (end to end)', () => {
       // `exec`: the shell `script` runs the command with (dash when SHELL is unset) must not be in the
       // terminal's foreground group, or the Ctrl-C kills it and `script` reports 130 for it.
       const command = ['exec', process.execPath, BIN, 'tail', '--endpoint-url', local.endpoint, '--stream', stream, '--user', '5', '--from', 'trim-horizon'].join(' ')
-      const child = spawn('script', ['-qfec', command, '/dev/null'], {env: isolatedEnv({NO_COLOR: undefined}) as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe']})
+      const child = spawn('script', ['-qfec', command, '/dev/null'], {env: isolatedEnv({CI: undefined, NO_COLOR: undefined}) as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe']})
       let screen = ''
       child.stdout.setEncoding('utf8').on('data', (d: string) => (screen += d))
       const closed = new Promise<number | null>((resolve) => child.once('close', resolve))

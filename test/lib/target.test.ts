@@ -39,6 +39,9 @@ describe('target resolution', () => {
       cloudwatch: 'http://global:1',
       iam: 'http://global:1',
       kinesis: 'http://kin:2',
+      lambda: 'http://global:1',
+      logs: 'http://global:1',
+      scheduler: 'http://global:1',
       wafv2: 'http://global:1',
     })
     const flagged = resolveTarget({endpointUrl: 'http://flag:9', target: 'aws'}, env)

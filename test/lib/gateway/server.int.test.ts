@@ -431,7 +431,7 @@ describe('local gateway as a service of the embedded stack', () => {
     const r = await post(`${up.status.endpoints.gateway}/${s}/v1/events`, sampleEvent())
     expect(r.status).to.equal(200)
     expect((await readAllRecords(kinesis, s)).map((x) => JSON.parse(x.data))).to.deep.equal([sampleEvent()])
-    expect((await localStatus(config)).services.map((x) => x.name)).to.deep.equal(['kinesis', 'gateway'])
+    expect((await localStatus(config)).services.map((x) => x.name)).to.deep.equal(['kinesis', 'gateway', 'scheduler'])
     await deleteStreams(kinesis, [s])
   })
 })

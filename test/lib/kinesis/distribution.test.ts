@@ -3,7 +3,8 @@
  * 0.6.2 neither reports nor sets it), and what tail, heat's split candidate and scale do with it.
  */
 import {DescribeStreamSummaryCommand, KinesisClient} from '@aws-sdk/client-kinesis'
-import {mockClient} from 'aws-sdk-client-mock'
+import {mockClient, type AwsStub} from 'aws-sdk-client-mock'
+import type {MetadataBearer} from '@smithy/types'
 import {expect} from 'chai'
 
 import {uniformRanges} from '../../../src/lib/kinesis/hashkey.js'
@@ -37,8 +38,12 @@ function keyed() {
 }
 
 describe('record distribution strategy', () => {
-  const kinesis = mockClient(KinesisClient)
-  afterEach(() => kinesis.reset())
+  // Mocked per test: a class-wide mock made at load would be undone by any other file's restore().
+  let kinesis: AwsStub<object, MetadataBearer, unknown>
+  beforeEach(() => {
+    kinesis = mockClient(KinesisClient)
+  })
+  afterEach(() => kinesis.restore())
 
   it('reads AUTO from DescribeStreamSummary; absent or unreadable means the default, not reported', async () => {
     const client = new KinesisClient({region: 'us-east-1'})

@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BaseCommand, UsageError} from '../../cli/base-command.js'
 import {keyValues, style, table} from '../../cli/output.js'
-import type {StatusResult} from '../../lib/autoscale/index.js'
+import type {AutoscaleStatusResult} from '../../lib/autoscale/index.js'
 import {parseDuration} from '../../lib/parse.js'
 import {streamNamed} from './deploy.js'
 import {streamsOf} from './remove.js'
@@ -22,7 +22,7 @@ export default class AutoscaleStatus extends BaseCommand<typeof AutoscaleStatus>
     policy: Flags.string({description: 'A policy file with a "streams:" section: the status of each of its streams (unless --stream is given).', helpValue: 'FILE'}),
   }
 
-  async run(): Promise<StatusResult> {
+  async run(): Promise<AutoscaleStatusResult> {
     const f = this.flags
     this.target()
     const sinceMs = parseDuration(f.since, '--since')
@@ -36,7 +36,7 @@ export default class AutoscaleStatus extends BaseCommand<typeof AutoscaleStatus>
   }
 }
 
-function render(r: StatusResult): string {
+function render(r: AutoscaleStatusResult): string {
   const out: string[] = []
   for (const d of r.deployments) {
     if (!d.deployed) {

@@ -223,14 +223,14 @@ export interface StreamStatusEntry extends DeploymentSummary {
   decisions: DecisionSummary[]
 }
 
-export interface StatusResult {
+export interface AutoscaleStatusResult {
   target: string
   region: string
   deployments: StreamStatusEntry[]
 }
 
 /** The last `last` decisions within `sinceMs` of each stream's function, with the deployment's settings. */
-export async function autoscaleStatus(streams: string[], deps: AutoscaleDeps, options: {last: number; sinceMs: number}): Promise<StatusResult> {
+export async function autoscaleStatus(streams: string[], deps: AutoscaleDeps, options: {last: number; sinceMs: number}): Promise<AutoscaleStatusResult> {
   const deployments: StreamStatusEntry[] = []
   for (const stream of streams) {
     const entries = await readEntries(stream, deps, {sinceMs: options.sinceMs})

@@ -2,7 +2,7 @@ import {BaseCommand} from '../cli/base-command.js'
 import {keyValues, table} from '../cli/output.js'
 import type {IngestionApiInfo} from '../lib/ingestion/endpoint.js'
 import {accountSettingLabel, capacityModeLabel, type StreamCapacity} from '../lib/kinesis/capacity.js'
-import {formatKiB} from '../lib/parse.js'
+import {formatKiB} from '../lib/format.js'
 import type {StreamStatus} from '../lib/kinesis/status.js'
 import {formatPercent} from '../lib/format.js'
 

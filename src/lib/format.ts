@@ -76,3 +76,8 @@ export function plural(n: number, thing: string, things = `${thing}s`): string {
 export function truncate(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, Math.max(0, width - 1))}…` : text
 }
+
+/** KiB as text: 2048 → `2 MiB`, 1536 → `1536 KiB`. */
+export function formatKiB(kib: number): string {
+  return kib % 1024 === 0 ? `${kib / 1024} MiB` : `${kib} KiB`
+}

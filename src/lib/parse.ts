@@ -61,7 +61,3 @@ export function parseSizeKiB(value: string, flag: string, minKiB: number, maxKiB
   return kib
 }
 
-/** KiB as text: 2048 → `2 MiB`, 1536 → `1536 KiB`. */
-export function formatKiB(kib: number): string {
-  return kib % 1024 === 0 ? `${kib / 1024} MiB` : `${kib} KiB`
-}

@@ -220,7 +220,7 @@ Stops at --limit, at --until, at the tip with --no-follow, or on Ctrl-C; all of 
     const [{startEfo}, {isAlive}] = await Promise.all([import('../lib/tail/consumer.js'), import('../lib/local/process.js')])
     const started = await startEfo(kinesis, streamArn, {
       confirmRemoval: async (stale) => {
-        const names = stale.map((c) => c.ConsumerName).join(', ')
+        const names = stale.map((c) => c.consumerName).join(', ')
         const what = `${stale.length} enhanced fan-out consumer${stale.length === 1 ? '' : 's'} left by --efo tails of this host that are gone (${names})`
         if (removeStale) return true
         if (process.stdin.isTTY && process.stderr.isTTY) {

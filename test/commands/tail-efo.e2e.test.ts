@@ -5,7 +5,8 @@ import {type ChildProcess} from 'node:child_process'
 import {hostname} from 'node:os'
 
 import {sleep} from '../../src/lib/local/process.js'
-import {listConsumers, tailConsumerName} from '../../src/lib/tail/consumer.js'
+import {listRegisteredConsumers as listConsumers} from '../../src/lib/kinesis/consumer-list.js'
+import {tailConsumerName} from '../../src/lib/tail/consumer.js'
 import {runCli} from '../helpers/cli.js'
 import {createStream, sharedKinesisLocal, uniqueStreamName, type KinesisLocal} from '../helpers/kinesis-local.js'
 import {eventOf, putAll} from '../lib/tail/fixtures.js'
@@ -31,7 +32,7 @@ describe('clickops tail --efo (end to end)', () => {
 
   const arnOf = async (stream: string) => (await client.send(new DescribeStreamSummaryCommand({StreamName: stream}))).StreamDescriptionSummary!.StreamARN!
   /** Registered consumers that are not on their way out. */
-  const live = async (arn: string) => (await listConsumers(client, arn)).filter((c) => c.ConsumerStatus !== 'DELETING').map((c) => c.ConsumerName)
+  const live = async (arn: string) => (await listConsumers(client, arn)).filter((c) => c.status !== 'DELETING').map((c) => c.consumerName)
 
   it('Ctrl-C through the real CLI: the records so far, exit 0, and the consumer deregistered', async () => {
     const stream = uniqueStreamName('efo-cli')
@@ -91,7 +92,7 @@ describe('clickops tail --efo (end to end)', () => {
     await putAll(client, stream, Array.from({length: 4}, (_, i) => eventOf('1', i)))
     const arn = await arnOf(stream)
     await client.send(new RegisterStreamConsumerCommand({ConsumerName: 'analytics', StreamARN: arn}))
-    await until('analytics ACTIVE', async () => (await listConsumers(client, arn)).some((c) => c.ConsumerStatus === 'ACTIVE'))
+    await until('analytics ACTIVE', async () => (await listConsumers(client, arn)).some((c) => c.status === 'ACTIVE'))
 
     const base = ['tail', '--endpoint-url', local.endpoint, '--stream', stream, '--from', 'trim-horizon', '--no-follow']
     const r = await runCli([...base, '--consumer', 'analytics'])

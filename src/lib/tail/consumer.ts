@@ -4,15 +4,13 @@
  * ends. A consumer is billed per consumer-shard-hour while it is registered, so one left behind (the
  * tail was killed) costs money: staleTailConsumers finds those of this host whose process is gone.
  */
-import type {
-  Consumer,
-  KinesisClient,
-} from '@aws-sdk/client-kinesis'
+import type {KinesisClient} from '@aws-sdk/client-kinesis'
 
 import {ClickopsError, ExitCode, UsageError} from '../errors.js'
 import {MAX_CONSUMERS_PER_STREAM} from '../kinesis/limits.js'
 import {systemClock, type ReaderClock} from '../kinesis/reader.js'
 import * as Kinesis from '../aws/kinesis.js'
+import {listRegisteredConsumers, type RegisteredConsumer} from '../kinesis/consumer-list.js'
 
 export const TAIL_CONSUMER_PREFIX = 'clickops-tail-'
 /** ConsumerName: 1 to 128 characters of [a-zA-Z0-9_.-]. */
@@ -43,24 +41,12 @@ export function validateConsumerName(name: string): string {
  * The tail consumers of this host whose process is gone (pure): named `clickops-tail-<host>-<pid>`
  * with this host, a pid that is not alive, and not the running tail's own name.
  */
-export function staleTailConsumers(consumers: readonly Consumer[], host: string, isAlive: (pid: number) => boolean, own?: string): Consumer[] {
+export function staleTailConsumers(consumers: readonly RegisteredConsumer[], host: string, isAlive: (pid: number) => boolean, own?: string): RegisteredConsumer[] {
   const safeHost = parseTailConsumerName(tailConsumerName(host, 1))!.host
   return consumers.filter((c) => {
-    const parsed = parseTailConsumerName(c.ConsumerName ?? '')
-    return parsed !== undefined && parsed.host === safeHost && c.ConsumerName !== own && c.ConsumerStatus !== 'DELETING' && !isAlive(parsed.pid)
+    const parsed = parseTailConsumerName(c.consumerName)
+    return parsed !== undefined && parsed.host === safeHost && c.consumerName !== own && c.status !== 'DELETING' && !isAlive(parsed.pid)
   })
-}
-
-/** Every consumer registered with the stream (ListStreamConsumers, NextToken pages). */
-export async function listConsumers(kinesis: KinesisClient, streamArn: string): Promise<Consumer[]> {
-  const out: Consumer[] = []
-  let token: string | undefined
-  do {
-    const page = await Kinesis.listStreamConsumers(kinesis, token === undefined ? {StreamARN: streamArn} : {NextToken: token, StreamARN: streamArn})
-    out.push(...(page.Consumers ?? []))
-    token = page.NextToken ?? undefined
-  } while (token)
-  return out
 }
 
 export interface ConsumerLease {
@@ -100,9 +86,9 @@ export async function registerTailConsumer(kinesis: KinesisClient, streamArn: st
         })
       }
       if (e.name !== 'ResourceInUseException') throw error
-      const existing = (await listConsumers(kinesis, streamArn)).find((c) => c.ConsumerName === name)
-      if (existing?.ConsumerARN !== undefined && existing.ConsumerStatus !== 'DELETING') {
-        arn = existing.ConsumerARN
+      const existing = (await listRegisteredConsumers(kinesis, streamArn)).find((c) => c.consumerName === name)
+      if (existing !== undefined && existing.status !== 'DELETING') {
+        arn = existing.consumerArn
         break
       }
       if (options.signal?.aborted) throw new ClickopsError(`Interrupted while consumer "${name}" was being registered.`, {exitCode: ExitCode.INTERRUPTED})
@@ -122,17 +108,17 @@ export async function registerTailConsumer(kinesis: KinesisClient, streamArn: st
 
 /** An existing registered consumer, by name (--consumer): must be ACTIVE; never deregistered by the tail. */
 export async function reuseConsumer(kinesis: KinesisClient, streamArn: string, name: string): Promise<ConsumerLease> {
-  const existing = (await listConsumers(kinesis, streamArn)).find((c) => c.ConsumerName === name)
-  if (existing?.ConsumerARN === undefined) {
+  const existing = (await listRegisteredConsumers(kinesis, streamArn)).find((c) => c.consumerName === name)
+  if (existing === undefined) {
     throw new ClickopsError(`The stream has no registered consumer named "${name}".`, {
       exitCode: ExitCode.NOT_FOUND,
       hint: 'List them with `aws kinesis list-stream-consumers --stream-arn <arn>`, or use --efo alone to register one for this tail.',
     })
   }
-  if (existing.ConsumerStatus !== 'ACTIVE') {
-    throw new ClickopsError(`Consumer "${name}" is ${existing.ConsumerStatus}, not ACTIVE.`, {exitCode: ExitCode.AWS, hint: 'Wait until it is ACTIVE, or use --efo alone.'})
+  if (existing.status !== 'ACTIVE') {
+    throw new ClickopsError(`Consumer "${name}" is ${existing.status}, not ACTIVE.`, {exitCode: ExitCode.AWS, hint: 'Wait until it is ACTIVE, or use --efo alone.'})
   }
-  return leaseOf(kinesis, name, existing.ConsumerARN, false)
+  return leaseOf(kinesis, name, existing.consumerArn, false)
 }
 
 export async function deregisterConsumer(kinesis: KinesisClient, consumerArn: string): Promise<void> {
@@ -177,7 +163,7 @@ export interface EfoStartOptions {
   pid: number
   isAlive: (pid: number) => boolean
   /** Asked with the consumers left by tails of this host that are gone: true removes them. */
-  confirmRemoval: (stale: Consumer[]) => Promise<boolean>
+  confirmRemoval: (stale: RegisteredConsumer[]) => Promise<boolean>
   signal?: AbortSignal
   clock?: ReaderClock
   targetName?: string
@@ -199,17 +185,17 @@ export interface EfoStart {
 export async function startEfo(kinesis: KinesisClient, streamArn: string, options: EfoStartOptions): Promise<EfoStart> {
   const own = options.consumerName ?? tailConsumerName(options.host, options.pid)
   if (options.consumerName !== undefined) validateConsumerName(options.consumerName)
-  const stale = staleTailConsumers(await listConsumers(kinesis, streamArn), options.host, options.isAlive, own)
+  const stale = staleTailConsumers(await listRegisteredConsumers(kinesis, streamArn), options.host, options.isAlive, own)
   const removed: string[] = []
   const kept: string[] = []
   if (stale.length > 0) {
     if (await options.confirmRemoval(stale)) {
       for (const c of stale) {
-        await deregisterConsumer(kinesis, c.ConsumerARN!)
-        removed.push(c.ConsumerName!)
+        await deregisterConsumer(kinesis, c.consumerArn)
+        removed.push(c.consumerName)
       }
     } else {
-      kept.push(...stale.map((c) => c.ConsumerName!))
+      kept.push(...stale.map((c) => c.consumerName))
     }
   }
   const lease =

@@ -11,7 +11,8 @@ import {createClients, type Clients} from '../../../src/lib/aws/clients.js'
 import {hashKeyOf, shardForKey} from '../../../src/lib/kinesis/hashkey.js'
 import {isOpen, listShards} from '../../../src/lib/kinesis/shards.js'
 import {sleep} from '../../../src/lib/local/process.js'
-import {listConsumers, startEfo, tailConsumerName} from '../../../src/lib/tail/consumer.js'
+import {listRegisteredConsumers as listConsumers} from '../../../src/lib/kinesis/consumer-list.js'
+import {startEfo, tailConsumerName} from '../../../src/lib/tail/consumer.js'
 import {planTail, type TailInput} from '../../../src/lib/tail/plan.js'
 import type {TailRecord} from '../../../src/lib/tail/records.js'
 import {tail, type TailHooks, type TailOptions, type TailSummary} from '../../../src/lib/tail/tail.js'
@@ -30,7 +31,7 @@ async function run(client: KinesisClient, stream: string, input: TailInput, opti
 /** Polls ListStreamConsumers until `name` is no longer listed (an event to wait for, bounded). */
 async function waitGone(client: KinesisClient, arn: string, name: string): Promise<void> {
   for (let i = 0; i < 100; i++) {
-    if (!(await listConsumers(client, arn)).some((c) => c.ConsumerName === name)) return
+    if (!(await listConsumers(client, arn)).some((c) => c.consumerName === name)) return
     await sleep(200)
   }
   throw new Error(`consumer ${name} is still registered`)
@@ -195,22 +196,22 @@ describe('tail --efo against kinesis-local', function () {
     const isAlive = (pid: number) => pid !== 999_999 && pid !== 999_998
     const offered: string[][] = []
 
-    const kept = await startEfo(client, arn, {confirmRemoval: async (s) => (offered.push(s.map((c) => c.ConsumerName!)), false), host: hostname(), isAlive, pid: process.pid})
+    const kept = await startEfo(client, arn, {confirmRemoval: async (s) => (offered.push(s.map((c) => c.consumerName)), false), host: hostname(), isAlive, pid: process.pid})
     await kept.lease.release()
     expect(offered).to.deep.equal([[dead]])
     expect(kept).to.deep.include({kept: [dead], removed: []})
-    expect((await listConsumers(client, arn)).map((c) => c.ConsumerName)).to.include.members([dead, otherHost, 'analytics'])
+    expect((await listConsumers(client, arn)).map((c) => c.consumerName)).to.include.members([dead, otherHost, 'analytics'])
 
     const removed = await startEfo(client, arn, {confirmRemoval: async () => true, host: hostname(), isAlive, pid: process.pid})
     await removed.lease.release()
     expect(removed.removed).to.deep.equal([dead])
     await waitGone(client, arn, dead)
     await waitGone(client, arn, removed.lease.consumerName)
-    expect((await listConsumers(client, arn)).map((c) => c.ConsumerName).sort()).to.deep.equal(['analytics', otherHost].sort())
+    expect((await listConsumers(client, arn)).map((c) => c.consumerName).sort()).to.deep.equal(['analytics', otherHost].sort())
 
     const reused = await startEfo(client, arn, {confirmRemoval: async () => false, consumerName: 'analytics', host: hostname(), isAlive, pid: process.pid})
     expect(reused.lease).to.include({consumerName: 'analytics', owned: false})
     await reused.lease.release()
-    expect((await listConsumers(client, arn)).map((c) => c.ConsumerName), '--consumer leaves it registered').to.include('analytics')
+    expect((await listConsumers(client, arn)).map((c) => c.consumerName), '--consumer leaves it registered').to.include('analytics')
   })
 })
